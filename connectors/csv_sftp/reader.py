@@ -1,0 +1,103 @@
+"""Streaming a CSV file as raw records, line numbers included."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from connectors.base import FormatError, RawRecord
+from connectors.csv_sftp.dialect import CsvDialect
+
+__all__ = ["read_csv"]
+
+
+def read_csv(
+    path: Path, dialect: CsvDialect, label: str
+) -> tuple[Sequence[str], Iterator[RawRecord]]:
+    """Open a CSV file: its columns, and an iterator over its records.
+
+    Records are read lazily, so memory does not grow with the file. Each record's position is
+    the line where it starts (quoted fields may span lines). A line with a different number of
+    fields than the header comes with a `problem`; empty lines are skipped.
+
+    Raises:
+        FormatError: the file has no header, a duplicate or empty column name, or (while
+            iterating) is not valid text in its encoding or not CSV at all.
+    """
+    handle = path.open("r", encoding=dialect.read_encoding, newline="")
+    try:
+        reader = csv.reader(
+            handle,
+            delimiter=dialect.delimiter,
+            quotechar=dialect.quotechar,
+            escapechar=dialect.escapechar,
+            strict=False,
+        )
+        for _ in range(dialect.skip_lines):
+            next(handle, None)
+        offset = dialect.skip_lines
+        if dialect.header:
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise FormatError(f"{label}: the file is empty (no header line)") from None
+            except (UnicodeDecodeError, csv.Error) as exc:
+                raise _format_error(label, offset + 1, dialect, exc) from None
+            columns: Sequence[str] = [c.strip() for c in header]
+            if not any(columns):
+                raise FormatError(f"{label}: line {offset + 1}: the header line is empty")
+            doubled = sorted({c for c in columns if columns.count(c) > 1 and c})
+            if doubled:
+                raise FormatError(f"{label}: column(s) named twice in the header: {doubled}")
+        elif dialect.columns:
+            columns = dialect.columns
+        else:
+            raise FormatError(f"{label}: a file without header needs `columns` in the options")
+    except BaseException:
+        handle.close()
+        raise
+    return columns, _records(handle, reader, len(columns), offset, dialect, label)
+
+
+def _records(
+    handle: TextIO,
+    reader: Any,
+    width: int,
+    offset: int,
+    dialect: CsvDialect,
+    label: str,
+) -> Iterator[RawRecord]:
+    # reader.line_num counts physical lines read so far, so a record starts one line after
+    # the previous record ended.
+    last_line = offset + (1 if dialect.header else 0)
+    try:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except (UnicodeDecodeError, csv.Error) as exc:
+                raise _format_error(label, last_line + 1, dialect, exc) from None
+            start = last_line + 1
+            last_line = offset + reader.line_num
+            if len(row) != width:
+                if not row or not any(cell.strip() for cell in row):
+                    continue
+                yield RawRecord(
+                    start, row, f"the line has {len(row)} fields, the header has {width}"
+                )
+                continue
+            yield RawRecord(start, row)
+    finally:
+        handle.close()
+
+
+def _format_error(label: str, line: int, dialect: CsvDialect, exc: Exception) -> FormatError:
+    if isinstance(exc, UnicodeDecodeError):
+        return FormatError(
+            f"{label}: near line {line}: not valid {dialect.encoding} text "
+            f"(byte 0x{exc.object[exc.start]:02x}); check the encoding in the options"
+        )
+    return FormatError(f"{label}: line {line}: not readable as CSV: {exc}")

@@ -1,0 +1,21 @@
+"""File transports (local folders; SFTP) and the safe pick-up of partners' files."""
+
+from connectors.files.inbox import InboundFile, Inbox, InboxOptions
+from connectors.files.local import LocalFolders, LocalTransportOptions
+from connectors.files.transport import FileTransport, HashingWriter, LocalCopy, RemoteEntry, Upload
+from connectors.files.transports import TransportOptions, open_transport
+
+__all__ = [
+    "FileTransport",
+    "HashingWriter",
+    "InboundFile",
+    "Inbox",
+    "InboxOptions",
+    "LocalCopy",
+    "LocalFolders",
+    "LocalTransportOptions",
+    "RemoteEntry",
+    "TransportOptions",
+    "Upload",
+    "open_transport",
+]

@@ -1,0 +1,69 @@
+"""Finding connectors by entry point, surviving broken ones.
+
+Connectors register under three entry-point groups: `claimbridge.sources`,
+`claimbridge.writebacks` and `claimbridge.agency_channels`. A connector that cannot be loaded
+(a missing optional dependency such as pyrfc) is listed as unavailable with the reason, and
+everything else works.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import entry_points
+from typing import Any
+
+__all__ = ["ConnectorEntry", "ConnectorRole", "connectors", "find_connector"]
+
+
+class ConnectorRole(enum.StrEnum):
+    SOURCE = "claimbridge.sources"
+    WRITEBACK = "claimbridge.writebacks"
+    AGENCY_CHANNEL = "claimbridge.agency_channels"
+
+    @property
+    def label(self) -> str:
+        return {
+            ConnectorRole.SOURCE: "source",
+            ConnectorRole.WRITEBACK: "write-back",
+            ConnectorRole.AGENCY_CHANNEL: "agency channel",
+        }[self]
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorEntry:
+    """A registered connector: its class, or why it cannot be used."""
+
+    name: str
+    role: ConnectorRole
+    target: str
+    cls: Any = None
+    unavailable: str = ""
+
+    @property
+    def available(self) -> bool:
+        return self.cls is not None
+
+
+@cache
+def connectors(role: ConnectorRole) -> dict[str, ConnectorEntry]:
+    """Every connector registered for `role`, loaded once."""
+    found: dict[str, ConnectorEntry] = {}
+    for point in entry_points(group=role.value):
+        try:
+            cls = point.load()
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
+            reason = f"{type(exc).__name__}: {exc}"
+            found[point.name] = ConnectorEntry(point.name, role, point.value, None, reason)
+            continue
+        if not hasattr(cls, "Options"):
+            reason = f"{point.value} has no Options model"
+            found[point.name] = ConnectorEntry(point.name, role, point.value, None, reason)
+            continue
+        found[point.name] = ConnectorEntry(point.name, role, point.value, cls)
+    return found
+
+
+def find_connector(role: ConnectorRole, name: str) -> ConnectorEntry | None:
+    return connectors(role).get(name)

@@ -1,0 +1,16 @@
+"""The `claimbridge` command line."""
+
+from gateway.cli.cases_cmd import cases
+from gateway.cli.check_cmd import check
+from gateway.cli.config_cmd import config, connectors_command
+from gateway.cli.db_cmd import db
+from gateway.cli.init_cmd import demo, init
+from gateway.cli.main import main
+from gateway.cli.outbox_cmd import outbox
+from gateway.cli.run_cmd import run
+from gateway.cli.transfers_cmd import transfers
+
+for command in (init, demo, run, db, config, connectors_command, check, transfers, outbox, cases):
+    main.add_command(command)
+
+__all__ = ["main"]

@@ -1,0 +1,159 @@
+"""`claimbridge cases`: cases and their timelines."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from gateway.cli.main import CliState, pass_state
+from gateway.cli.table import render_table
+from gateway.domain.money import Money
+from gateway.storage.repositories.cases import CaseFilter, CaseRepository
+
+__all__ = ["cases"]
+
+
+@click.group(invoke_without_command=True)
+@click.option("--agency")
+@click.option("--state", "state_")
+@click.option("--attention", is_flag=True, help="Only cases that need attention.")
+@click.option("--limit", default=100, show_default=True)
+@click.pass_context
+def cases(
+    ctx: click.Context, agency: str | None, state_: str | None, attention: bool, limit: int
+) -> None:
+    """Cases, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    state: CliState = ctx.obj
+    store = state.store()
+    try:
+        with store.unit_of_work(read_only=True) as session:
+            found = CaseRepository(session).search(
+                CaseFilter(
+                    agency=agency,
+                    state=state_,
+                    needs_attention=True if attention else None,
+                    limit=limit,
+                )
+            )
+            rows = [
+                [
+                    c.reference,
+                    c.agency,
+                    c.debtor_number,
+                    c.state,
+                    Money(c.handed_over_minor, c.currency),
+                    Money(c.collected_principal_minor, c.currency),
+                    Money(c.paid_directly_minor, c.currency),
+                    Money(c.written_off_minor, c.currency),
+                    "yes" if c.needs_attention else "",
+                ]
+                for c in found
+            ]
+    finally:
+        store.dispose()
+    headers = [
+        "case",
+        "agency",
+        "debtor",
+        "state",
+        "handed over",
+        "collected",
+        "paid directly",
+        "written off",
+        "attention",
+    ]
+    click.echo(render_table(headers, rows) if rows else "no cases")
+
+
+@cases.command("show")
+@click.argument("reference")
+@pass_state
+def show(state: CliState, reference: str) -> None:
+    """A case: its items and the timeline of its events."""
+    store = state.store()
+    try:
+        with store.unit_of_work(read_only=True) as session:
+            repo = CaseRepository(session)
+            case = repo.by_reference(reference)
+            if case is None:
+                click.echo(f"no case {reference}", err=True)
+                sys.exit(1)
+            currency = case.currency
+
+            def money(minor: int) -> Money:
+                return Money(minor, currency)
+
+            click.echo(
+                f"case {case.reference}: debtor {case.debtor_number} ({case.source}), "
+                f"agency {case.agency}"
+            )
+            click.echo(
+                f"  state: {case.state}{'  (needs attention)' if case.needs_attention else ''}"
+            )
+            outstanding = (
+                case.handed_over_minor
+                - case.collected_principal_minor
+                - case.paid_directly_minor
+                - case.written_off_minor
+            )
+            click.echo(
+                f"  handed over {money(case.handed_over_minor)}, "
+                f"collected {money(case.collected_principal_minor)}"
+                f" (+ interest {money(case.collected_interest_minor)},"
+                f" fees {money(case.collected_fees_minor)};"
+                f" commission {money(case.commission_minor)}),"
+                f" paid directly {money(case.paid_directly_minor)},"
+                f" written off {money(case.written_off_minor)}, outstanding {money(outstanding)}"
+            )
+            click.echo("\nitems:")
+            click.echo(
+                render_table(
+                    [
+                        "company",
+                        "document",
+                        "year",
+                        "line",
+                        "due",
+                        "handed over",
+                        "collected",
+                        "paid directly",
+                    ],
+                    [
+                        [
+                            oi.company_code,
+                            oi.document_number,
+                            oi.fiscal_year,
+                            oi.line_item,
+                            oi.net_due_date,
+                            money(ci.handed_over_minor),
+                            money(ci.collected_minor),
+                            money(ci.paid_directly_minor),
+                        ]
+                        for ci, oi in repo.items(case.id)
+                    ],
+                )
+            )
+            click.echo("\ntimeline (in the events' own time order):")
+            events = sorted(repo.events(case.id), key=lambda e: (e.occurred_at, e.id))
+            click.echo(
+                render_table(
+                    ["occurred (UTC)", "origin", "kind", "amount", "effect", "note"],
+                    [
+                        [
+                            e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
+                            e.origin,
+                            e.kind,
+                            money(e.amount_minor) if e.amount_minor else "",
+                            e.effect,
+                            e.note,
+                        ]
+                        for e in events
+                    ],
+                    max_width=70,
+                )
+            )
+    finally:
+        store.dispose()

@@ -1,0 +1,53 @@
+"""`claimbridge config check` and `claimbridge connectors`."""
+
+from __future__ import annotations
+
+import click
+
+from connectors.registry import ConnectorRole, connectors
+from gateway.cli.main import CliState, pass_state
+from gateway.cli.table import render_table
+from mappings import list_presets
+
+__all__ = ["config", "connectors_command"]
+
+
+@click.group()
+def config() -> None:
+    """The configuration file."""
+
+
+@config.command("check")
+@pass_state
+def config_check(state: CliState) -> None:
+    """Validate the configuration: keys, connectors, options, mappings, references.
+
+    Prints every problem with its line and key, and exits with status 2 if there is one.
+    """
+    loaded = state.config()
+    click.echo(f"{loaded.path}: valid")
+    for name, source in loaded.sources.items():
+        wb = source.writeback
+        click.echo(
+            f"  source {name}: {source.connector.name} with mapping {source.mapping.name}"
+            + (f"; write-back {wb.connector.name}" if wb else "; no write-back")
+        )
+    for name, agency in loaded.agencies.items():
+        mappings = ", ".join(m.name for m in agency.mappings.values())
+        click.echo(f"  agency {name}: {agency.connector.name} ({mappings})")
+    for name, policy in loaded.policies.items():
+        click.echo(f"  policy {name}: to {policy.agency}, {policy.approval} approval")
+    for name, schedule in loaded.model.schedules.items():
+        click.echo(f"  schedule {name}: {schedule.job} at '{schedule.cron}' ({schedule.timezone})")
+
+
+@click.command("connectors")
+def connectors_command() -> None:
+    """List installed connectors (and why any is unavailable) and mapping presets."""
+    rows = []
+    for role in ConnectorRole:
+        for name, entry in sorted(connectors(role).items()):
+            rows.append([role.label, name, "yes" if entry.available else "no", entry.unavailable])
+    click.echo(render_table(["role", "name", "available", "why not"], rows, max_width=90))
+    click.echo("")
+    click.echo("mapping presets: " + ", ".join(f"preset:{p}" for p in list_presets()))

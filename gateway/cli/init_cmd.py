@@ -1,0 +1,62 @@
+"""`claimbridge init` and `claimbridge demo`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gateway.cli.main import as_of_date, as_of_option
+from gateway.config import load_config
+from gateway.demo.run import run_demo
+from gateway.pipeline import summary_lines
+from gateway.sample.init import init_folder
+from gateway.storage.database import create_store
+from gateway.storage.migrations import upgrade
+
+__all__ = ["demo", "init"]
+
+
+@click.command()
+@click.argument("folder", type=click.Path(path_type=Path), default=".")
+@as_of_option
+def init(folder: Path, as_of: object) -> None:
+    """Create FOLDER with a working example: configuration, sample ERP export, database."""
+    try:
+        config_path = init_folder(folder, as_of_date(as_of))
+    except FileExistsError as exc:
+        click.echo(f"error: {exc}; nothing was changed", err=True)
+        sys.exit(2)
+    store = create_store(load_config(config_path).database_url)
+    try:
+        upgrade(store.engine)
+    finally:
+        store.dispose()
+    click.echo(f"created {config_path} and the sample ERP export in {folder / 'erp' / 'exports'}")
+    click.echo(f"next: cd {folder} && claimbridge run")
+
+
+@click.command()
+@click.argument("folder", type=click.Path(path_type=Path), default="claimbridge-demo")
+@as_of_option
+def demo(folder: Path, as_of: object) -> None:
+    """Run the whole loop in FOLDER with a simulated ERP and a simulated agency.
+
+    Creates FOLDER (with `init`) if needed; run it again and it changes nothing.
+    """
+    result = run_demo(folder, as_of_date(as_of), say=click.echo)
+    click.echo("")
+    click.echo("First cycle:")
+    click.echo("\n".join(summary_lines(result.first)))
+    click.echo("")
+    click.echo("Second cycle:")
+    click.echo("\n".join(summary_lines(result.second)))
+    click.echo("")
+    click.echo(f"Look at: {result.folder}/erp/writeback (what the ERP imports),")
+    click.echo(f"         {result.folder}/agency (what went to and came from the agency),")
+    click.echo(
+        f"         `claimbridge -c {result.folder}/claimbridge.yaml transfers` (the transfer log)."
+    )
+    if result.first.failed or result.second.failed:
+        sys.exit(1)

@@ -1,0 +1,176 @@
+"""The configuration file's shape: sources, agencies, policies, schedules.
+
+Connector options are validated in a second pass against each connector's own `Options`
+model (see `gateway.config.loader`), so that an option error names its full key path.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from gateway.domain.actions import WriteBackRules
+from gateway.domain.cases import CaseState
+
+__all__ = [
+    "AgencyConfig",
+    "AgencyMappings",
+    "DatabaseConfig",
+    "GatewayConfig",
+    "PolicyConfig",
+    "ScheduleConfig",
+    "SourceConfig",
+    "WriteBackConfig",
+    "WriteBackRulesConfig",
+]
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(_Section):
+    url: str = Field(
+        default="sqlite:///claimbridge.db",
+        description="SQLAlchemy URL; a relative SQLite path starts at the configuration's folder",
+    )
+
+
+class WriteBackRulesConfig(_Section):
+    """Which ERP actions the gateway produces."""
+
+    dunning_block: str = Field(
+        default="I", max_length=4, description="block code for handed-over items"
+    )
+    block_on_submit: bool = True
+    note_on_submit: bool = True
+    note_each_agency_event: bool = True
+    record_status: bool = True
+    post_payments: bool = True
+    clear_block_on: list[CaseState] = Field(
+        default_factory=lambda: [CaseState.RECALLED, CaseState.REJECTED]
+    )
+
+    def to_rules(self) -> WriteBackRules:
+        return WriteBackRules(
+            dunning_block=self.dunning_block,
+            block_on_submit=self.block_on_submit,
+            note_on_submit=self.note_on_submit,
+            note_each_agency_event=self.note_each_agency_event,
+            record_status=self.record_status,
+            post_payments=self.post_payments,
+            clear_block_on=frozenset(self.clear_block_on),
+        )
+
+
+class WriteBackConfig(_Section):
+    connector: str
+    mapping: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    rules: WriteBackRulesConfig = Field(default_factory=WriteBackRulesConfig)
+
+
+class SourceConfig(_Section):
+    """An ERP: where open items come from, and where write-back actions go."""
+
+    connector: str
+    mapping: str
+    options: dict[str, Any] = Field(default_factory=dict)
+    writeback: WriteBackConfig | None = None
+
+
+class AgencyMappings(_Section):
+    handover: str = "preset:handover-standard"
+    agency_events: str = "preset:agency-events-csv"
+    notices: str = "preset:notices-csv"
+
+
+class AgencyConfig(_Section):
+    """A collection agency and the channel cases and updates travel by."""
+
+    channel: str
+    display_name: str = ""
+    mappings: AgencyMappings = Field(default_factory=AgencyMappings)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class PolicyConfig(_Section):
+    """Which open items go to an agency (the first, simple policy).
+
+    An item is selected when it is open, not yet in a case, its dunning level and days
+    overdue reach the minimums, its open amount reaches `min_amount`, its dunning block is
+    not excluded and (with `exclude_disputed`) it is not disputed. Selected items are grouped
+    into one case per debtor and currency.
+    """
+
+    agency: str
+    sources: list[str] | None = Field(default=None, description="default: every source")
+    min_dunning_level: int = Field(default=0, ge=0, le=9)
+    min_days_overdue: int = Field(default=0, ge=0)
+    min_amount: Decimal | dict[str, Decimal] = Field(
+        default=Decimal(0),
+        description="minimum open amount per item: one amount for every currency, or per currency",
+    )
+    min_case_total: Decimal | dict[str, Decimal] = Field(default=Decimal(0))
+    exclude_dunning_blocks: list[str] = Field(
+        default_factory=list, description="dunning block codes that keep an item out; '*' = any"
+    )
+    exclude_disputed: bool = True
+    approval: Literal["automatic", "manual"] = "automatic"
+
+
+class ScheduleConfig(_Section):
+    job: Literal["cycle", "extract", "select", "handover", "returns", "writeback", "notices"]
+    cron: str = Field(description="five-field cron expression, e.g. '30 6 * * 1-5'")
+    timezone: str = "UTC"
+    target: str | None = Field(
+        default=None, description="a source or agency name, if the job takes one"
+    )
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(v)
+        except ValueError as exc:
+            raise ValueError(f"invalid cron expression {v!r}: {exc}") from None
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (e.g. Europe/Paris)") from None
+        return v
+
+
+class GatewayConfig(_Section):
+    """The whole configuration file."""
+
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    case_reference_prefix: str = Field(default="CB", pattern=r"^[A-Z0-9-]{1,8}$")
+    sources: dict[str, SourceConfig] = Field(min_length=1)
+    agencies: dict[str, AgencyConfig] = Field(min_length=1)
+    policies: dict[str, PolicyConfig] = Field(min_length=1)
+    schedules: dict[str, ScheduleConfig] = Field(default_factory=dict)
+
+    @field_validator("sources", "agencies", "policies", "schedules")
+    @classmethod
+    def _names(cls, v: dict[str, Any]) -> dict[str, Any]:
+        import re
+
+        for name in v:
+            if not re.match(NAME_PATTERN, name):
+                raise ValueError(
+                    f"{name!r} is not a valid name (lower-case letters, digits, - and _)"
+                )
+        return v

@@ -1,0 +1,1 @@
+"""Simulators for the demo and the tests: an ERP that writes exports, an agency that answers."""

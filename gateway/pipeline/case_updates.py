@@ -1,0 +1,201 @@
+"""Recording an event on a case: the one place where a case changes.
+
+`CaseUpdater.apply` records the event (a repeated one is a no-op), folds all the case's events
+again (see gateway.domain.state_machine), stores the new state and amounts, allocates payments
+to the items, and writes what must follow into the outbox, in the caller's transaction: ERP
+write-back actions for the case's source, and notices to the agency (direct payments seen in
+the ERP, recalls).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gateway.domain.actions import CaseContext, WriteBackRules, actions_for, allocate
+from gateway.domain.cases import AT_AGENCY, CaseState
+from gateway.domain.events import CaseEvent, EventKind, EventOrigin
+from gateway.domain.handover import AgencyNotice, NoticeKind
+from gateway.domain.items import ItemKey
+from gateway.domain.money import Money
+from gateway.domain.state_machine import fold
+from gateway.storage.models import CaseItemRow, CaseRow, OpenItemRow
+from gateway.storage.repositories.cases import CaseRepository, event_from_row
+from gateway.storage.repositories.outbox import (
+    AGENCY_NOTICE,
+    ERP_ACTION,
+    Outbox,
+    action_payload,
+    notice_payload,
+)
+
+__all__ = ["Applied", "CaseUpdater", "item_key"]
+
+
+def item_key(row: OpenItemRow) -> ItemKey:
+    return ItemKey(
+        row.source, row.company_code, row.document_number, row.fiscal_year, row.line_item
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What recording one event did."""
+
+    duplicate: bool
+    effect: str = ""
+    state_before: CaseState | None = None
+    state_after: CaseState | None = None
+    actions: int = 0
+    notices: int = 0
+
+
+class CaseUpdater:
+    """Applies events to cases within one unit of work."""
+
+    def __init__(
+        self, session: Session, writeback_rules: Mapping[str, WriteBackRules | None], now: datetime
+    ) -> None:
+        self.session = session
+        self.cases = CaseRepository(session)
+        self.outbox = Outbox(session)
+        self.rules = writeback_rules
+        self.now = now
+
+    def apply(
+        self,
+        case: CaseRow,
+        event: CaseEvent,
+        *,
+        transfer_id: int | None = None,
+        item_id: int | None = None,
+    ) -> Applied:
+        """Record `event` on `case`. `item_id` names the item a direct payment concerns."""
+        if self.cases.add_event(case.id, event, transfer_id, self.now) is None:
+            return Applied(duplicate=True)
+        rows = self.cases.events(case.id)
+        before = CaseState(case.state)
+        status = fold([event_from_row(r) for r in rows], case.handed_over_minor)
+        for row in rows:
+            effect = status.effects.get((row.origin, row.external_id), "applied")
+            if row.effect != effect:
+                row.effect = effect
+
+        amounts = status.amounts
+        case.state = status.state.value
+        case.state_since = status.state_since
+        case.collected_principal_minor = amounts.collected_principal
+        case.collected_interest_minor = amounts.collected_interest
+        case.collected_fees_minor = amounts.collected_fees
+        case.commission_minor = amounts.commission
+        case.paid_directly_minor = amounts.paid_directly
+        case.written_off_minor = amounts.written_off
+        case.needs_attention = status.needs_attention
+        case.closed_at = (case.closed_at or self.now) if status.state.is_terminal else None
+        if case.last_event_at is None or event.occurred_at > case.last_event_at:
+            case.last_event_at = event.occurred_at
+        if event.kind is EventKind.SUBMITTED:
+            case.submitted_at = event.occurred_at
+        case.updated_at = self.now
+
+        items = self.cases.items(case.id)
+        shares = self._allocate(event, items, item_id)
+        actions = 0
+        rules = self.rules.get(case.source)
+        if rules is not None:
+            context = CaseContext(
+                case.reference, case.agency, case.currency, [item_key(oi) for _, oi in items]
+            )
+            for action in actions_for(event, context, rules, before, status.state, shares):
+                self.outbox.enqueue(
+                    kind=ERP_ACTION,
+                    destination=case.source,
+                    ordering_key=str(action.item),
+                    message_key=action.action_id,
+                    payload=action_payload(action),
+                    now=self.now,
+                )
+                actions += 1
+        notices = self._notify(case, event, before, items, item_id)
+        return Applied(
+            duplicate=False,
+            effect=status.effects.get(event.identity, "applied"),
+            state_before=before,
+            state_after=status.state,
+            actions=actions,
+            notices=notices,
+        )
+
+    def _allocate(
+        self, event: CaseEvent, items: list[tuple[CaseItemRow, OpenItemRow]], item_id: int | None
+    ) -> list[tuple[ItemKey, int]]:
+        rows = items
+        if event.kind is EventKind.DIRECT_PAYMENT:
+            for ci, oi in rows:
+                if oi.id == item_id:
+                    ci.paid_directly_minor += event.amount
+            return []
+        if event.kind not in (EventKind.PAYMENT, EventKind.PAYMENT_REVERSAL) or not event.principal:
+            return []
+        if event.kind is EventKind.PAYMENT:
+            remaining = [
+                (item_key(oi), ci.handed_over_minor - ci.collected_minor - ci.paid_directly_minor)
+                for ci, oi in rows
+            ]
+            shares = allocate(event.principal, remaining)
+        else:
+            collected = [(item_key(oi), ci.collected_minor) for ci, oi in rows]
+            shares = allocate(-event.principal, collected)
+        by_key = {item_key(oi): ci for ci, oi in rows}
+        for key, share in shares:
+            by_key[key].collected_minor += share
+        return shares
+
+    def _notify(
+        self,
+        case: CaseRow,
+        event: CaseEvent,
+        before: CaseState,
+        items: list[tuple[CaseItemRow, OpenItemRow]],
+        item_id: int | None,
+    ) -> int:
+        if before not in AT_AGENCY:
+            return 0  # the agency does not work the case (yet, or any more)
+        if event.kind is EventKind.DIRECT_PAYMENT and event.origin is EventOrigin.ERP:
+            item = next((oi for _, oi in items if oi.id == item_id), None)
+            notice = AgencyNotice(
+                notice_id=f"{case.reference}:direct:{event.external_id}",
+                kind=NoticeKind.DIRECT_PAYMENT,
+                case_reference=case.reference,
+                agency=case.agency,
+                occurred_at=event.occurred_at,
+                amount=Money(event.amount, case.currency),
+                company_code=item.company_code if item else "",
+                document_number=item.document_number if item else "",
+                fiscal_year=item.fiscal_year if item else None,
+                line_item=item.line_item if item else "",
+                note=event.note,
+            )
+        elif event.kind is EventKind.RECALL:
+            notice = AgencyNotice(
+                notice_id=f"{case.reference}:recall:{event.external_id}",
+                kind=NoticeKind.RECALL,
+                case_reference=case.reference,
+                agency=case.agency,
+                occurred_at=event.occurred_at,
+                note=event.note,
+            )
+        else:
+            return 0
+        self.outbox.enqueue(
+            kind=AGENCY_NOTICE,
+            destination=case.agency,
+            ordering_key=case.reference,
+            message_key=notice.notice_id,
+            payload=notice_payload(notice),
+            now=self.now,
+        )
+        return 1

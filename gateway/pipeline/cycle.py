@@ -1,0 +1,116 @@
+"""A full cycle, or one step of it, for every source, policy and agency of the configuration.
+
+    extract   every source's new snapshots into the store
+    select    every policy: open items that qualify become cases
+    handover  every agency: approved cases are batched and delivered
+    updates   every agency: status and payment files are applied to the cases
+    writeback every source: pending ERP actions are delivered
+    notices   every agency: pending recalls and direct-payment notices are delivered
+
+A step that fails for one partner is recorded and the others go on; the summary says what
+failed. A second run on the same inputs changes nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass, field
+
+from gateway.pipeline.context import RunContext
+from gateway.pipeline.extract import SnapshotResult, extract_source
+from gateway.pipeline.handover import HandoverResult, hand_over
+from gateway.pipeline.relay import RelayResult, deliver_notices, deliver_writeback
+from gateway.pipeline.returns import UpdateFileResult, ingest_updates
+from gateway.pipeline.select import SelectionResult, select_cases
+
+__all__ = ["STEPS", "RunSummary", "Step", "run_cycle"]
+
+log = logging.getLogger(__name__)
+
+
+class Step(enum.StrEnum):
+    EXTRACT = "extract"
+    SELECT = "select"
+    HANDOVER = "handover"
+    UPDATES = "updates"
+    WRITEBACK = "writeback"
+    NOTICES = "notices"
+
+
+STEPS: tuple[Step, ...] = tuple(Step)
+
+
+@dataclass(slots=True)
+class RunSummary:
+    as_of: str
+    extraction: list[SnapshotResult] = field(default_factory=list)
+    selection: list[SelectionResult] = field(default_factory=list)
+    handover: list[HandoverResult] = field(default_factory=list)
+    updates: list[UpdateFileResult] = field(default_factory=list)
+    writeback: list[RelayResult] = field(default_factory=list)
+    notices: list[RelayResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(
+            self.errors
+            or any(r.status == "failed" for r in self.extraction)
+            or any(r.status == "failed" for r in self.handover)
+            or any(r.status == "failed" for r in self.updates)
+            or any(r.error for r in (*self.writeback, *self.notices))
+        )
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(
+            any(r.status != "skipped" for r in self.extraction)
+            or any(r.cases for r in self.selection)
+            or self.handover
+            or any(r.status != "skipped" for r in self.updates)
+            or any(r.delivered or r.failed for r in (*self.writeback, *self.notices))
+        )
+
+
+def run_cycle(
+    ctx: RunContext, steps: tuple[Step, ...] = STEPS, target: str | None = None
+) -> RunSummary:
+    """Run `steps` in order; `target` limits them to one source, policy or agency."""
+    summary = RunSummary(as_of=ctx.as_of.isoformat())
+    config = ctx.config
+
+    def each(names: list[str]) -> list[str]:
+        return [n for n in names if target is None or n == target]
+
+    def guarded(step: Step, name: str, action: object) -> None:
+        try:
+            action()  # type: ignore[operator]
+        except Exception as exc:
+            log.exception("%s %s failed", step.value, name)
+            summary.errors.append(f"{step.value} {name}: {type(exc).__name__}: {exc}")
+
+    for step in steps:
+        if step is Step.EXTRACT:
+            for name in each(list(config.sources)):
+                guarded(
+                    step, name, lambda n=name: summary.extraction.extend(extract_source(ctx, n))
+                )
+        elif step is Step.SELECT:
+            for name in each(list(config.policies)):
+                guarded(step, name, lambda n=name: summary.selection.append(select_cases(ctx, n)))
+        elif step is Step.HANDOVER:
+            for name in each(list(config.agencies)):
+                guarded(step, name, lambda n=name: summary.handover.extend(hand_over(ctx, n)))
+        elif step is Step.UPDATES:
+            for name in each(list(config.agencies)):
+                guarded(step, name, lambda n=name: summary.updates.extend(ingest_updates(ctx, n)))
+        elif step is Step.WRITEBACK:
+            for name in each(list(config.sources)):
+                guarded(
+                    step, name, lambda n=name: summary.writeback.append(deliver_writeback(ctx, n))
+                )
+        elif step is Step.NOTICES:
+            for name in each(list(config.agencies)):
+                guarded(step, name, lambda n=name: summary.notices.append(deliver_notices(ctx, n)))
+    return summary

@@ -1,0 +1,330 @@
+"""Extraction: a source's snapshots into the store, one transaction per snapshot.
+
+For each snapshot (an export file, an API run):
+1. a file whose SHA-256 was already processed is skipped (logged, archived);
+2. records are streamed, mapped and checked; a bad record is quarantined with its position,
+   fields and reason, the rest goes on; records are staged in bulk;
+3. the staged rows are merged into the open items: duplicate keys are quarantined (the first
+   line wins), and items of the snapshot's company codes that it no longer holds are cleared;
+4. an item of a case at an agency that was cleared, or whose open amount went down, is a
+   direct payment: an event on its case, and a notice to the agency;
+5. the transfer is finished and the file recorded as received, in the same transaction.
+
+A failure anywhere rolls the snapshot back entirely; the transfer is marked failed, and the
+file is set aside (a format problem) or left for the next run (a passing problem).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from connectors.base import ConnectorError, FormatError, Outcome, Snapshot
+from gateway.domain.events import CaseEvent, EventKind, EventOrigin
+from gateway.domain.items import ItemKey
+from gateway.domain.money import Money
+from gateway.pipeline.case_updates import CaseUpdater
+from gateway.pipeline.context import RunContext
+from gateway.pipeline.item_rows import KEY_TARGETS, ItemRowBuilder
+from gateway.pipeline.transfers import fail_transfer, log_skipped, start_transfer
+from gateway.storage.models import CaseRow, OpenItemRow
+from gateway.storage.repositories.items import (
+    ActiveItem,
+    DebtorBuffer,
+    ItemRepository,
+    StagingWriter,
+)
+from gateway.storage.repositories.transfers import Quarantined, TransferLog
+from mappings import ColumnsError, CompiledMapping, RecordError
+
+__all__ = ["SnapshotResult", "extract_source"]
+
+log = logging.getLogger(__name__)
+
+KIND = "open_items"
+QUARANTINE_FLUSH = 1_000
+
+
+@dataclass(slots=True)
+class SnapshotResult:
+    """What happened to one snapshot."""
+
+    source: str
+    label: str
+    status: str  # ok | partial | skipped | failed
+    transfer_id: int | None = None
+    records: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    cleared: int = 0
+    direct_payments: int = 0
+    clearing_skipped: str = ""
+    error: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def extract_source(ctx: RunContext, source_name: str) -> list[SnapshotResult]:
+    """Read every waiting snapshot of a source."""
+    source = ctx.config.open_source(source_name)
+    mapping = ctx.config.sources[source_name].mapping
+    results: list[SnapshotResult] = []
+    try:
+        for snapshot in source.snapshots(ctx.as_of):
+            results.append(_snapshot(ctx, source_name, mapping, snapshot))
+    finally:
+        close = getattr(source, "close", None)
+        if close:
+            close()
+    return results
+
+
+def _snapshot(
+    ctx: RunContext, source: str, mapping: CompiledMapping, snapshot: Snapshot
+) -> SnapshotResult:
+    store = ctx.store
+    label, sha256 = snapshot.label, snapshot.sha256
+    if sha256:
+        with store.unit_of_work(read_only=True) as session:
+            seen = TransferLog(session).received(source, KIND, sha256)
+            earlier = (seen.name, seen.transfer_id, seen.received_at) if seen else None
+        if earlier:
+            name, transfer, when = earlier
+            reason = (
+                f"already processed as {name} on {when:%Y-%m-%d %H:%M} UTC (transfer {transfer})"
+            )
+            tid = log_skipped(
+                store,
+                direction="inbound",
+                kind=KIND,
+                channel=snapshot.channel,
+                partner=source,
+                location=label,
+                reason=reason,
+                sha256=sha256,
+                size=snapshot.size,
+            )
+            snapshot.settle(Outcome.DUPLICATE)
+            return SnapshotResult(source, label, "skipped", tid, notes=[reason])
+
+    transfer_id = start_transfer(
+        store,
+        direction="inbound",
+        kind=KIND,
+        channel=snapshot.channel,
+        partner=source,
+        location=label,
+    )
+    try:
+        with store.unit_of_work() as session:
+            result = _load(ctx, session, source, mapping, snapshot, transfer_id)
+    except FormatError as exc:
+        fail_transfer(store, transfer_id, str(exc))
+        snapshot.settle(Outcome.REJECTED, str(exc))
+        return SnapshotResult(source, label, "failed", transfer_id, error=str(exc))
+    except IntegrityError:
+        reason = "processed meanwhile by another claimbridge process"
+        fail_transfer(store, transfer_id, reason)
+        return SnapshotResult(source, label, "failed", transfer_id, error=reason)
+    except ConnectorError as exc:
+        fail_transfer(store, transfer_id, str(exc))
+        snapshot.settle(Outcome.RETRY)
+        return SnapshotResult(source, label, "failed", transfer_id, error=str(exc))
+    except Exception as exc:
+        log.exception("extraction of %s from %s failed", label, source)
+        fail_transfer(store, transfer_id, f"internal error: {type(exc).__name__}: {exc}")
+        snapshot.settle(Outcome.RETRY)
+        raise
+    snapshot.settle(Outcome.PROCESSED)
+    return result
+
+
+def _load(
+    ctx: RunContext,
+    session: Session,
+    source: str,
+    mapping: CompiledMapping,
+    snapshot: Snapshot,
+    transfer_id: int,
+) -> SnapshotResult:
+    label = snapshot.label
+    stream = snapshot.open()
+    try:
+        mapper = (
+            mapping.bind(stream.columns) if stream.columns is not None else mapping.for_records()
+        )
+    except ColumnsError as exc:
+        raise FormatError(f"{label}: {exc}") from None
+    builder = ItemRowBuilder(mapper.targets)
+    staging = StagingWriter(session, transfer_id)
+    debtors = DebtorBuffer(session, source)
+    log_ = TransferLog(session)
+    result = SnapshotResult(source, label, "ok", transfer_id)
+    company_codes: set[str] = set()
+    keyless: list[str] = []
+    pending: list[Quarantined] = []
+
+    def quarantine(entry: Quarantined) -> None:
+        pending.append(entry)
+        result.quarantined += 1
+        if len(pending) >= QUARANTINE_FLUSH:
+            log_.quarantine(transfer_id, source, label, pending)
+            pending.clear()
+
+    for record in stream.records:
+        result.records += 1
+        position = str(record.position)
+        # A file gives line numbers; an API gives record ids: then the sequence number.
+        line = record.position if isinstance(record.position, int) else result.records
+        if record.problem:
+            quarantine(Quarantined(position, record.problem, (), record.values))
+            keyless.append(position)
+            continue
+        try:
+            row = builder.build(mapper(record.values))
+        except RecordError as exc:
+            quarantine(Quarantined(position, str(exc), exc.fields, record.values))
+            key = mapper.values_of(record.values, KEY_TARGETS)
+            if (
+                key
+                and key["company_code"]
+                and key["document_number"]
+                and (key["fiscal_year"] is not None or key["document_date"] is not None)
+            ):
+                year = (
+                    key["fiscal_year"]
+                    if key["fiscal_year"] is not None
+                    else key["document_date"].year
+                )
+                item = ItemKey(
+                    source,
+                    key["company_code"],
+                    key["document_number"],
+                    year,
+                    key["line_item"] or "",
+                )
+                staging.add_seen_only(line, item)
+                company_codes.add(item.company_code)
+            else:
+                keyless.append(position)
+            continue
+        staging.add(line, row.staged)
+        debtors.add(row.debtor_number, row.debtor)
+        company_codes.add(row.company_code)
+    staging.flush()
+    debtors.flush()
+
+    if stream.control is not None and stream.control.records != result.records:
+        raise FormatError(
+            f"{label}: {result.records} records read, the sender's control total says "
+            f"{stream.control.records}"
+        )
+
+    items = ItemRepository(session)
+    now = ctx.now()
+    in_cases = {a.item_id: a for a in items.active_items(source)}
+    written = items.merge(source, transfer_id, now)
+    if written < staging.rows:
+        for duplicate in items.duplicates(source, transfer_id):
+            quarantine(
+                Quarantined(
+                    str(duplicate.line),
+                    f"duplicate key {duplicate.key}: the same item is on line "
+                    f"{duplicate.first_line}",
+                    ("company_code", "document_number", "fiscal_year", "line_item"),
+                )
+            )
+            result.duplicates += 1
+    if staging.seen_only:
+        items.mark_seen_only(source, transfer_id)
+    if pending:
+        log_.quarantine(transfer_id, source, label, pending)
+    result.accepted = staging.rows - result.duplicates
+
+    covered = sorted(company_codes | set(snapshot.company_codes or ()))
+    if keyless:
+        shown = ", ".join(keyless[:5]) + (", ..." if len(keyless) > 5 else "")
+        result.clearing_skipped = (
+            f"cleared items not detected: {len(keyless)} quarantined record(s) without a "
+            f"readable key ({shown}) might be items still open"
+        )
+    else:
+        result.cleared = items.clear_unseen(source, covered, transfer_id, ctx.as_of, now)
+    result.direct_payments = _direct_payments(ctx, session, source, transfer_id, in_cases)
+    items.clear_staging(transfer_id)
+
+    if snapshot.sha256:
+        log_.record_received(source, KIND, label, snapshot.sha256, snapshot.size or 0, transfer_id)
+    result.status = "partial" if result.quarantined else "ok"
+    summary = (
+        f"{result.records} records, {result.accepted} items, {result.quarantined} quarantined"
+        f"{f' ({result.duplicates} duplicate keys)' if result.duplicates else ''}, "
+        f"{result.cleared} cleared, {result.direct_payments} direct payments"
+    )
+    if result.clearing_skipped:
+        summary += f"; {result.clearing_skipped}"
+    log_.finish(
+        transfer_id,
+        status=result.status,
+        records=result.accepted,
+        rejected=result.quarantined,
+        bytes_=snapshot.size,
+        sha256=snapshot.sha256,
+        summary=summary,
+    )
+    return result
+
+
+def _direct_payments(
+    ctx: RunContext,
+    session: Session,
+    source: str,
+    transfer_id: int,
+    before: dict[int, ActiveItem],
+) -> int:
+    """Items of cases in play that were cleared or reduced by this snapshot."""
+    if not before:
+        return 0
+    items = ItemRepository(session)
+    after = items.open_amounts(list(before))
+    updater = CaseUpdater(session, ctx.writeback_rules, ctx.now())
+    count = 0
+    for item_id, active in before.items():
+        old_minor = active.open_amount_minor
+        new_minor, seen_in, is_open = after[item_id]
+        if not is_open:
+            paid, how = old_minor, "cleared"
+        elif seen_in == transfer_id and new_minor < old_minor:
+            paid, how = old_minor - new_minor, "reduced"
+        else:
+            continue
+        if paid <= 0:
+            continue
+        case = session.get(CaseRow, active.case_id)
+        item = session.get(OpenItemRow, item_id)
+        if case is None or item is None:
+            continue
+        currency = active.currency
+        note = (
+            f"item {item.company_code}/{item.document_number}/{item.fiscal_year}/{item.line_item} "
+            + (
+                f"cleared in {source}"
+                if how == "cleared"
+                else f"open amount reduced in {source} from {Money(old_minor, currency)} "
+                f"to {Money(new_minor, currency)}"
+            )
+        )
+        event = CaseEvent(
+            kind=EventKind.DIRECT_PAYMENT,
+            origin=EventOrigin.ERP,
+            external_id=f"{source}:{transfer_id}:{item_id}",
+            occurred_at=ctx.now(),
+            amount=paid,
+            note=note,
+        )
+        if not updater.apply(case, event, transfer_id=transfer_id, item_id=item_id).duplicate:
+            count += 1
+    return count

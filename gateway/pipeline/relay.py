@@ -1,0 +1,175 @@
+"""The outbox relay: delivers ERP write-back actions and agency notices after commit.
+
+For one destination: claim the due messages with a lease (one transaction), deliver them with
+no transaction open, then record the outcome, guarded by the lease (another transaction).
+Failures are retried with exponential backoff and full jitter; after `max_attempts` a message
+is dead: visible (`claimbridge outbox`), re-queued with `claimbridge outbox retry`, and holding
+back later messages of the same item so that their order is never broken.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from connectors.base import ConnectorError, Delivery
+from gateway.pipeline.context import RunContext
+from gateway.pipeline.transfers import fail_transfer, start_transfer
+from gateway.storage.repositories.outbox import (
+    AGENCY_NOTICE,
+    ERP_ACTION,
+    Outbox,
+    RetryPolicy,
+    action_from_payload,
+    notice_from_payload,
+)
+from gateway.storage.repositories.transfers import TransferLog
+
+__all__ = ["RelayResult", "deliver_notices", "deliver_writeback", "relay_owner"]
+
+LEASE = timedelta(minutes=10)
+BATCH = 10_000
+
+
+def relay_owner() -> str:
+    """Who holds a lease: host, process and a random part (unique per relay pass)."""
+    return f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(slots=True)
+class RelayResult:
+    destination: str
+    kind: str
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    location: str = ""
+    transfer_id: int | None = None
+    error: str = ""
+
+
+Deliver = Callable[[Sequence[dict[str, Any]]], tuple[Delivery, dict[str, tuple[str, bool]]]]
+
+
+def _relay(
+    ctx: RunContext,
+    kind: str,
+    destination: str,
+    transfer_kind: str,
+    channel: str,
+    deliver: Deliver,
+    key_of: Callable[[dict[str, Any]], str],
+    policy: RetryPolicy,
+) -> RelayResult:
+    result = RelayResult(destination, transfer_kind)
+    owner = relay_owner()
+    store = ctx.store
+    with store.unit_of_work() as session:
+        outbox = Outbox(session)
+        now = ctx.now()
+        due = outbox.due(kind, destination, now, BATCH)
+        outbox.lease(due, owner, now + LEASE)
+        claimed = [(m.id, m.payload) for m in due]
+    if not claimed:
+        return result
+    transfer_id = start_transfer(
+        store, direction="outbound", kind=transfer_kind, channel=channel, partner=destination
+    )
+    result.transfer_id = transfer_id
+    ids_by_key = {key_of(payload): message_id for message_id, payload in claimed}
+    try:
+        delivery, failed = deliver([payload for _, payload in claimed])
+    except ConnectorError as exc:
+        with store.unit_of_work() as session:
+            failures = {message_id: (str(exc), exc.retriable) for message_id, _ in claimed}
+            result.dead = Outbox(session).failed(failures, owner, policy, ctx.now())
+        fail_transfer(store, transfer_id, str(exc))
+        result.failed, result.error = len(claimed), str(exc)
+        return result
+    with store.unit_of_work() as session:
+        outbox = Outbox(session)
+        now = ctx.now()
+        failed_ids = {
+            ids_by_key[key]: reason for key, reason in failed.items() if key in ids_by_key
+        }
+        ok_ids = [message_id for message_id, _ in claimed if message_id not in failed_ids]
+        result.delivered = outbox.delivered(ok_ids, owner, transfer_id, now)
+        result.dead = outbox.failed(failed_ids, owner, policy, now)
+        result.failed = len(failed_ids)
+        result.location = delivery.location
+        errors = "; ".join(f"{key}: {reason}" for key, (reason, _) in list(failed.items())[:10])
+        TransferLog(session).finish(
+            transfer_id,
+            status="partial" if failed_ids else "ok",
+            records=result.delivered,
+            rejected=result.failed,
+            bytes_=delivery.bytes,
+            sha256=delivery.sha256,
+            location=delivery.location,
+            channel=delivery.channel,
+            error=errors,
+            summary=f"{result.delivered} delivered, {result.failed} failed",
+        )
+    return result
+
+
+def deliver_writeback(
+    ctx: RunContext, source: str, policy: RetryPolicy | None = None
+) -> RelayResult:
+    """Deliver the pending write-back actions of a source to its ERP."""
+    writeback = ctx.config.open_writeback(source)
+    if writeback is None:
+        return RelayResult(source, "writeback")
+    setup = ctx.config.sources[source].writeback
+    if setup is None:
+        return RelayResult(source, "writeback")
+
+    def deliver(payloads: Sequence[dict[str, Any]]) -> tuple[Delivery, dict[str, tuple[str, bool]]]:
+        outcome = writeback.apply([action_from_payload(p) for p in payloads])
+        delivery = outcome.delivery or Delivery(setup.connector.name, "", len(payloads))
+        return delivery, outcome.failed
+
+    try:
+        return _relay(
+            ctx,
+            ERP_ACTION,
+            source,
+            "writeback",
+            setup.connector.name,
+            deliver,
+            lambda p: str(p["action_id"]),
+            policy or RetryPolicy(),
+        )
+    finally:
+        close = getattr(writeback, "close", None)
+        if close:
+            close()
+
+
+def deliver_notices(ctx: RunContext, agency: str, policy: RetryPolicy | None = None) -> RelayResult:
+    """Deliver the pending notices (recalls, direct payments) to an agency."""
+    channel = ctx.config.open_agency(agency)
+
+    def deliver(payloads: Sequence[dict[str, Any]]) -> tuple[Delivery, dict[str, tuple[str, bool]]]:
+        return channel.send_notices([notice_from_payload(p) for p in payloads]), {}
+
+    try:
+        return _relay(
+            ctx,
+            AGENCY_NOTICE,
+            agency,
+            "notices",
+            ctx.config.agencies[agency].config.channel,
+            deliver,
+            lambda p: str(p["notice_id"]),
+            policy or RetryPolicy(),
+        )
+    finally:
+        close = getattr(channel, "close", None)
+        if close:
+            close()

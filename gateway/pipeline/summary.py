@@ -1,0 +1,115 @@
+"""The run summary, as a person reads it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.pipeline.cycle import RunSummary
+
+__all__ = ["summary_json", "summary_lines", "summary_totals"]
+
+
+def summary_totals(summary: RunSummary) -> dict[str, int]:
+    """The figures of a run, added up (also printed as the last line, and with --json)."""
+    ext, upd = summary.extraction, summary.updates
+    return {
+        "records_read": sum(r.records for r in ext),
+        "items_accepted": sum(r.accepted for r in ext),
+        "records_quarantined": sum(r.quarantined for r in ext),
+        "items_cleared": sum(r.cleared for r in ext),
+        "direct_payments": sum(r.direct_payments for r in ext),
+        "items_selected": sum(r.selected_items for r in summary.selection),
+        "cases_created": sum(r.cases for r in summary.selection),
+        "cases_handed_over": sum(r.cases for r in summary.handover if r.status == "delivered"),
+        "events_applied": sum(r.applied for r in upd),
+        "events_already_known": sum(r.duplicates for r in upd),
+        "events_flagged": sum(r.flagged for r in upd),
+        "events_quarantined": sum(r.quarantined for r in upd),
+        "writeback_actions": sum(r.delivered for r in summary.writeback),
+        "notices_sent": sum(r.delivered for r in summary.notices),
+    }
+
+
+def summary_lines(summary: RunSummary) -> list[str]:
+    lines = [f"claimbridge run, as of {summary.as_of}"]
+
+    def add(step: str, partner: str, text: str) -> None:
+        lines.append(f"  {step:<9} {partner:<12} {text}")
+
+    for r in summary.extraction:
+        if r.status == "skipped":
+            add(
+                "extract",
+                r.source,
+                f"{r.label}: skipped, {r.notes[0] if r.notes else 'already processed'}",
+            )
+        elif r.status == "failed":
+            add("extract", r.source, f"{r.label}: FAILED: {r.error}")
+        else:
+            text = (
+                f"{r.label}: {r.records} records, {r.accepted} items, {r.quarantined} quarantined"
+                f"{f' ({r.duplicates} duplicate keys)' if r.duplicates else ''}, "
+                f"{r.cleared} cleared, {r.direct_payments} direct payments"
+            )
+            add("extract", r.source, text)
+            if r.clearing_skipped:
+                add("", "", f"warning: {r.clearing_skipped}")
+    for s in summary.selection:
+        excluded = ", ".join(f"{n} {k}" for k, n in s.excluded.items() if n)
+        text = (
+            f"{s.selected_items} items in {s.cases} new cases for {s.agency} "
+            f"({s.approval} approval)"
+        )
+        text += f"; of {s.candidates} open items not in a case"
+        if excluded:
+            text += f", failing: {excluded}"
+        if s.below_case_total:
+            text += f"; {s.below_case_total} debtors below the minimum case total"
+        add("select", s.policy, text)
+    for h in summary.handover:
+        if h.status == "delivered":
+            add(
+                "handover",
+                h.agency,
+                f"{h.batch}: {h.cases} cases, {h.items} items, {h.totals} → {h.location}",
+            )
+        else:
+            add("handover", h.agency, f"{h.batch}: {h.status.upper()} {h.error}")
+    for u in summary.updates:
+        if u.status == "skipped":
+            add("updates", u.agency, f"{u.label}: skipped, already processed")
+        elif u.status == "failed":
+            add("updates", u.agency, f"{u.label}: FAILED: {u.error}")
+        else:
+            add(
+                "updates",
+                u.agency,
+                f"{u.label}: {u.records} records, {u.applied} events applied, "
+                f"{u.duplicates} already "
+                f"known, {u.flagged} flagged for attention, {u.quarantined} quarantined",
+            )
+    for kind, relayed in (("writeback", summary.writeback), ("notices", summary.notices)):
+        for relay in relayed:
+            if relay.delivered or relay.failed:
+                text = f"{relay.delivered} delivered"
+                if relay.failed:
+                    text += f", {relay.failed} failed ({relay.dead} dead): {relay.error}"
+                if relay.location:
+                    text += f" → {relay.location}"
+                add(kind, relay.destination, text)
+    if summary.errors:
+        lines.extend(f"  ERROR {e}" for e in summary.errors)
+    if not summary.changed_anything and not summary.errors:
+        lines.append("  nothing new: every input was already processed")
+    totals = summary_totals(summary)
+    lines.append("  totals: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in totals.items()))
+    return lines
+
+
+def summary_json(summary: RunSummary) -> dict[str, Any]:
+    return {
+        "as_of": summary.as_of,
+        "failed": summary.failed,
+        **summary_totals(summary),
+        "errors": summary.errors,
+    }

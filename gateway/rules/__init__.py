@@ -1,0 +1,1 @@
+"""Selection rules: criteria compiled to SQL, with explanations."""

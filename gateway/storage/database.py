@@ -1,0 +1,88 @@
+"""Engines and units of work.
+
+One unit of work per job or request: it opens a session, the job does its work through
+repositories and services (which never commit), and the unit of work commits at the end, or
+rolls everything back if anything failed.
+
+On SQLite the database runs in WAL mode with a busy timeout, and write transactions start with
+`BEGIN IMMEDIATE`, so that a read transaction is never upgraded to a write in the middle (the
+cause of "database is locked" errors under concurrency). Read-only units of work use a deferred
+`BEGIN` and do not block each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["Store", "create_store"]
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Store:
+    """The database: an engine and the units of work opened on it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writer = sessionmaker(engine, expire_on_commit=False)
+        reader_engine = (
+            engine.execution_options(sqlite_begin="DEFERRED")
+            if engine.dialect.name == "sqlite"
+            else engine
+        )
+        self._reader = sessionmaker(reader_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def unit_of_work(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A session whose work is committed when the block ends, rolled back on error."""
+        session = (self._reader if read_only else self._writer)()
+        try:
+            with session.begin():
+                yield session
+                if read_only:
+                    session.rollback()
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def create_store(url: str, **engine_options: Any) -> Store:
+    """A store for a SQLAlchemy URL (sqlite:///path, postgresql+psycopg://...)."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    options: dict[str, Any] = {"future": True}
+    if url.startswith("postgresql"):
+        options.update(pool_pre_ping=True)
+    options.update(engine_options)
+    engine = create_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+        _sqlite_setup(engine)
+    return Store(engine)

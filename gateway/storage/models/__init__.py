@@ -1,0 +1,25 @@
+"""The tables. Each area has its own module; importing this package registers them all."""
+
+from gateway.storage.models.base import Base, UtcDateTime, metadata, utcnow
+from gateway.storage.models.cases import CaseEventRow, CaseItemRow, CaseRow, HandoverBatchRow
+from gateway.storage.models.items import DebtorRow, OpenItemRow, extraction_staging
+from gateway.storage.models.outbox import OutboxMessageRow
+from gateway.storage.models.transfers import QuarantinedRecordRow, ReceivedFileRow, TransferRow
+
+__all__ = [
+    "Base",
+    "CaseEventRow",
+    "CaseItemRow",
+    "CaseRow",
+    "DebtorRow",
+    "HandoverBatchRow",
+    "OpenItemRow",
+    "OutboxMessageRow",
+    "QuarantinedRecordRow",
+    "ReceivedFileRow",
+    "TransferRow",
+    "UtcDateTime",
+    "extraction_staging",
+    "metadata",
+    "utcnow",
+]

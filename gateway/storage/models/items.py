@@ -1,0 +1,117 @@
+"""Open items, debtors, and the staging table extractions pass through."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.storage.models.base import Base, UtcDateTime, metadata, utcnow
+
+__all__ = ["DebtorRow", "OpenItemRow", "extraction_staging"]
+
+
+class DebtorRow(Base):
+    __tablename__ = "debtors"
+    __table_args__ = (UniqueConstraint("source", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    name2: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(16), default="company")
+    vat_id: Mapped[str] = mapped_column(String(32), default="")
+    registration: Mapped[str] = mapped_column(String(64), default="")
+    street: Mapped[str] = mapped_column(Text, default="")
+    postal_code: Mapped[str] = mapped_column(String(16), default="")
+    city: Mapped[str] = mapped_column(Text, default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    email: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    language: Mapped[str] = mapped_column(String(8), default="")
+    segment: Mapped[str] = mapped_column(String(32), default="")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class OpenItemRow(Base):
+    """An item as last seen in its source. Amounts are minor units of `currency`."""
+
+    __tablename__ = "open_items"
+    __table_args__ = (
+        UniqueConstraint("source", "company_code", "document_number", "fiscal_year", "line_item"),
+        Index(None, "source", "company_code", "is_open"),
+        Index(None, "source", "debtor_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    company_code: Mapped[str] = mapped_column(String(16))
+    document_number: Mapped[str] = mapped_column(String(32))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    line_item: Mapped[str] = mapped_column(String(8))
+    debtor_number: Mapped[str] = mapped_column(String(64))
+    document_date: Mapped[date] = mapped_column(Date)
+    posting_date: Mapped[date] = mapped_column(Date)
+    net_due_date: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    open_amount_minor: Mapped[int] = mapped_column(BigInteger)
+    dunning_level: Mapped[int] = mapped_column(Integer, default=0)
+    last_dunning_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    dunning_block: Mapped[str] = mapped_column(String(4), default="")
+    disputed: Mapped[bool] = mapped_column(Boolean, default=False)
+    payment_promised_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reference: Mapped[str] = mapped_column(Text, default="")
+    document_type: Mapped[str] = mapped_column(String(8), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    cleared_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    first_seen_transfer_id: Mapped[int] = mapped_column(Integer)
+    last_seen_transfer_id: Mapped[int] = mapped_column(Integer)
+    last_seen_line: Mapped[int] = mapped_column(BigInteger)  # position in that snapshot
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# Rows of one extraction on their way in: filled by bulk inserts, merged into open_items by
+# set-based SQL, emptied in the same transaction. No primary key on purpose: it
+# would only slow the bulk insert down. `seen_only` rows are quarantined records whose key was
+# readable: they keep their item from being taken for cleared, and change nothing else.
+extraction_staging = Table(
+    "extraction_staging",
+    metadata,
+    Column("transfer_id", Integer, nullable=False),
+    Column("line", BigInteger, nullable=False),
+    Column("seen_only", Boolean, nullable=False),
+    Column("company_code", String(16), nullable=False),
+    Column("document_number", String(32), nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("line_item", String(8), nullable=False),
+    Column("debtor_number", String(64)),
+    Column("document_date", Date),
+    Column("posting_date", Date),
+    Column("net_due_date", Date),
+    Column("currency", String(3)),
+    Column("amount_minor", BigInteger),
+    Column("open_amount_minor", BigInteger),
+    Column("dunning_level", Integer),
+    Column("last_dunning_date", Date),
+    Column("dunning_block", String(4)),
+    Column("disputed", Boolean),
+    Column("payment_promised_until", Date),
+    Column("reference", Text),
+    Column("document_type", String(8)),
+    Column("text", Text),
+)

@@ -1,0 +1,191 @@
+"""Cases, their items and their events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.domain.cases import CaseState
+from gateway.domain.events import CaseEvent, EventKind, EventOrigin
+from gateway.storage.models import CaseEventRow, CaseItemRow, CaseRow, OpenItemRow
+
+__all__ = ["CaseFilter", "CaseRepository", "event_from_row"]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    agency: str | None = None
+    state: str | None = None
+    debtor_number: str | None = None
+    needs_attention: bool | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+def event_from_row(row: CaseEventRow) -> CaseEvent:
+    return CaseEvent(
+        kind=EventKind(row.kind),
+        origin=EventOrigin(row.origin),
+        external_id=row.external_id,
+        occurred_at=row.occurred_at,
+        amount=row.amount_minor,
+        principal=row.principal_minor,
+        interest=row.interest_minor,
+        fees=row.fees_minor,
+        commission=row.commission_minor,
+        note=row.note,
+    )
+
+
+class CaseRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def create(
+        self,
+        *,
+        agency: str,
+        source: str,
+        debtor_number: str,
+        currency: str,
+        policy: str,
+        items: Sequence[tuple[int, int]],
+        reference_prefix: str,
+        now: datetime,
+    ) -> CaseRow:
+        """A new case in state `selected` with `items` given as (item id, open amount) in
+        payment order. Its reference is `<prefix>-<7-digit id>`."""
+        row = CaseRow(
+            reference=f"new-{uuid.uuid4().hex}",  # replaced below, once the id is known
+            agency=agency,
+            source=source,
+            debtor_number=debtor_number,
+            currency=currency,
+            state=CaseState.SELECTED.value,
+            policy=policy,
+            handed_over_minor=sum(amount for _, amount in items),
+            collected_principal_minor=0,
+            collected_interest_minor=0,
+            collected_fees_minor=0,
+            commission_minor=0,
+            paid_directly_minor=0,
+            written_off_minor=0,
+            interest_claimed_minor=0,
+            fees_claimed_minor=0,
+            needs_attention=False,
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        row.reference = f"{reference_prefix}-{row.id:07d}"
+        self.session.add_all(
+            CaseItemRow(
+                case_id=row.id,
+                item_id=item_id,
+                position=position,
+                handed_over_minor=amount,
+                collected_minor=0,
+                paid_directly_minor=0,
+            )
+            for position, (item_id, amount) in enumerate(items)
+        )
+        self.session.flush()
+        return row
+
+    def get(self, case_id: int) -> CaseRow | None:
+        return self.session.get(CaseRow, case_id)
+
+    def by_reference(self, reference: str, agency: str | None = None) -> CaseRow | None:
+        query = select(CaseRow).where(CaseRow.reference == reference)
+        if agency is not None:
+            query = query.where(CaseRow.agency == agency)
+        return self.session.scalars(query).first()
+
+    def events(self, case_id: int) -> list[CaseEventRow]:
+        query = (
+            select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(CaseEventRow.id)
+        )
+        return list(self.session.scalars(query))
+
+    def add_event(
+        self, case_id: int, event: CaseEvent, transfer_id: int | None, now: datetime
+    ) -> CaseEventRow | None:
+        """Record an event; None if the case already has an event of that identity."""
+        exists = self.session.scalar(
+            select(CaseEventRow.id).where(
+                CaseEventRow.case_id == case_id,
+                CaseEventRow.origin == event.origin.value,
+                CaseEventRow.external_id == event.external_id,
+            )
+        )
+        if exists is not None:
+            return None
+        row = CaseEventRow(
+            case_id=case_id,
+            origin=event.origin.value,
+            external_id=event.external_id,
+            kind=event.kind.value,
+            occurred_at=event.occurred_at,
+            received_at=now,
+            amount_minor=event.amount,
+            principal_minor=event.principal,
+            interest_minor=event.interest,
+            fees_minor=event.fees,
+            commission_minor=event.commission,
+            note=event.note,
+            effect="applied",
+            transfer_id=transfer_id,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError:
+            return None  # recorded meanwhile by a concurrent request: a duplicate
+        return row
+
+    def flagged_events(self, transfer_id: int) -> int:
+        """Events a transfer brought that need attention (see CaseStatus.effects)."""
+        query = select(func.count()).where(
+            CaseEventRow.transfer_id == transfer_id, CaseEventRow.effect != "applied"
+        )
+        return int(self.session.scalar(query) or 0)
+
+    def items(self, case_id: int) -> list[tuple[CaseItemRow, OpenItemRow]]:
+        """The case's items in payment order."""
+        query = (
+            select(CaseItemRow, OpenItemRow)
+            .join(OpenItemRow, OpenItemRow.id == CaseItemRow.item_id)
+            .where(CaseItemRow.case_id == case_id)
+            .order_by(CaseItemRow.position)
+        )
+        return [(ci, oi) for ci, oi in self.session.execute(query).tuples()]
+
+    def search(self, where: CaseFilter) -> list[CaseRow]:
+        query = select(CaseRow).order_by(CaseRow.id.desc()).limit(where.limit).offset(where.offset)
+        if where.agency:
+            query = query.where(CaseRow.agency == where.agency)
+        if where.state:
+            query = query.where(CaseRow.state == where.state)
+        if where.debtor_number:
+            query = query.where(CaseRow.debtor_number == where.debtor_number)
+        if where.needs_attention is not None:
+            query = query.where(CaseRow.needs_attention.is_(where.needs_attention))
+        return list(self.session.scalars(query))
+
+    def in_state(self, state: CaseState, agency: str | None = None) -> list[CaseRow]:
+        query = select(CaseRow).where(CaseRow.state == state.value).order_by(CaseRow.id)
+        if agency is not None:
+            query = query.where(CaseRow.agency == agency)
+        return list(self.session.scalars(query))
+
+    def count_by_state(self) -> dict[str, int]:
+        query = select(CaseRow.state, func.count()).group_by(CaseRow.state)
+        return {state: int(count) for state, count in self.session.execute(query).tuples()}

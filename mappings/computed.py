@@ -1,0 +1,129 @@
+"""Computed fields: values no single column holds, computed by a named, documented rule.
+
+Each rule declares its inputs; in the mapping file every input is itself a field (a column
+with its steps). The list is closed, like the steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from mappings.errors import FieldError
+from mappings.transforms import to_decimal
+
+__all__ = ["COMPUTED", "ComputedRule", "sap_net_due_date"]
+
+
+def _days(value: Any, name: str) -> int:
+    if value is None or value == "":
+        return 0
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        raise FieldError(f"{name} is not a number of days", value) from None
+    if days < 0:
+        raise FieldError(f"{name} must not be negative", value)
+    return days
+
+
+def sap_net_due_date(
+    baseline: Any,
+    net_days: Any = None,
+    days1: Any = None,
+    days2: Any = None,
+    debit_credit: Any = None,
+    invoice_ref: Any = None,
+) -> date:
+    """SAP's net due date of a customer line item (what function NET_DUE_DATE_GET computes).
+
+    A credit line (debit/credit indicator H) that does not refer to an invoice is due on its
+    baseline date. Otherwise the net due date is the baseline date plus the net payment terms
+    (NETTERMS / ZBD3T); without them plus the second cash-discount days (DSCT_DAYS2 / ZBD2T);
+    without those plus the first (DSCT_DAYS1 / ZBD1T). The baseline date alone is never the due
+    date of an invoice with terms.
+    """
+    if not isinstance(baseline, date):
+        raise FieldError("baseline date is missing or not a date", baseline)
+    credit = str(debit_credit or "").strip().upper() == "H"
+    if credit and not str(invoice_ref or "").strip():
+        return baseline
+    for value, name in ((net_days, "net_days"), (days2, "days2"), (days1, "days1")):
+        days = _days(value, name)
+        if days:
+            return baseline + timedelta(days=days)
+    return baseline
+
+
+def add_days(date_value: Any, days: Any = None) -> date | None:
+    """A date plus a number of days (e.g. document date + payment terms)."""
+    if date_value is None:
+        return None
+    if not isinstance(date_value, date):
+        raise FieldError("not a date", date_value)
+    return date_value + timedelta(days=_days(days, "days"))
+
+
+def _codes(value: Any) -> set[str]:
+    if isinstance(value, list | tuple | set | frozenset):
+        return {str(v).strip().upper() for v in value}
+    return {str(value).strip().upper()}
+
+
+def signed(amount: Any, indicator: Any, negative: Any = "H", positive: Any = "S") -> Any:
+    """An amount whose sign comes from a debit/credit indicator (SAP SHKZG / DB_CR_IND:
+    S debit, H credit). Amounts are taken as written (SAP writes them positive); a negative
+    indicator flips the sign. An indicator that is neither is an error."""
+    amount = to_decimal(amount)
+    if amount is None:
+        return None
+    code = str(indicator or "").strip().upper()
+    if code in _codes(negative):
+        return -amount
+    if code in _codes(positive):
+        return amount
+    allowed = sorted(_codes(negative) | _codes(positive))
+    raise FieldError(f"unknown debit/credit indicator (allowed: {', '.join(allowed)})", indicator)
+
+
+@dataclass(frozen=True, slots=True)
+class ComputedRule:
+    name: str
+    function: Callable[..., Any]
+    required: frozenset[str]
+    optional: frozenset[str]
+    doc: str
+
+    @property
+    def inputs(self) -> frozenset[str]:
+        return self.required | self.optional
+
+
+COMPUTED: Mapping[str, ComputedRule] = {
+    r.name: r
+    for r in (
+        ComputedRule(
+            "sap_net_due_date",
+            sap_net_due_date,
+            frozenset({"baseline"}),
+            frozenset({"net_days", "days1", "days2", "debit_credit", "invoice_ref"}),
+            "SAP net due date from the baseline date and payment terms",
+        ),
+        ComputedRule(
+            "signed",
+            signed,
+            frozenset({"amount", "indicator"}),
+            frozenset({"negative", "positive"}),
+            "an amount signed by a debit/credit indicator (S/H by default)",
+        ),
+        ComputedRule(
+            "add_days",
+            add_days,
+            frozenset({"date_value"}),
+            frozenset({"days"}),
+            "a date plus a number of days",
+        ),
+    )
+}

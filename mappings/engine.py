@@ -1,0 +1,445 @@
+"""Compile a mapping once; apply it to each record fast.
+
+Inbound (`open_items`, `agency_events`): `CompiledMapping.bind(columns)` checks the input's
+columns and returns a `RecordMapper` for rows given as sequences (CSV); `for_records()` returns
+one for rows given as mappings (RFC tables, JSON). A mapper returns a tuple with one value per
+canonical target, in `targets` order, converted and checked; a failing record raises
+`RecordError` naming every failing field.
+
+Outbound (`handover`, `writeback`, `notices`): `CompiledMapping.write(section, record)` turns a
+canonical record (a mapping of canonical field names) into the file's columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date
+from decimal import Decimal
+from typing import Any
+
+from mappings.computed import COMPUTED
+from mappings.errors import ColumnsError, FieldError, MappingSpecError, RecordError
+from mappings.spec import FieldSpec, FileFormat, MappingSpec
+from mappings.targets import KINDS, MappingKind, Target, TargetType
+from mappings.transforms import Step, build_step, parse_date, parse_datetime, to_decimal
+
+__all__ = ["CompiledMapping", "RecordMapper", "compile_mapping"]
+
+Getter = Callable[[Any], Any]
+Accessor = Callable[[str], Getter]
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _coerce_text(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    return _as_text(value)
+
+
+def _coerce_int(value: Any) -> Any:
+    if value is None or value == "" or (isinstance(value, int) and not isinstance(value, bool)):
+        return None if value == "" else value
+    number = to_decimal(value)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise FieldError("not a whole number", value)
+    return int(number)
+
+
+def _coerce_bool(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "x", "y"):
+        return True
+    if text in ("0", "false", "no", "", "n"):
+        return False
+    raise FieldError("not a yes/no value (use a bool step for other codes)", value)
+
+
+_COERCE: Mapping[TargetType, Callable[[Any], Any]] = {
+    TargetType.TEXT: _coerce_text,
+    TargetType.INT: _coerce_int,
+    TargetType.DATE: lambda v: parse_date(v, "iso"),
+    TargetType.DATETIME: lambda v: parse_datetime(v, "iso", UTC),  # type: ignore[arg-type]
+    TargetType.DECIMAL: to_decimal,
+    TargetType.BOOL: _coerce_bool,
+}
+
+
+class _Compiler:
+    """Turns field specs into getters, collecting every problem with its key path."""
+
+    def __init__(self, spec: MappingSpec, source: str) -> None:
+        self.spec = spec
+        self.source = source
+        self.problems: list[str] = []
+        self.columns: dict[str, bool] = {}  # inbound column → optional?
+
+    def field(
+        self, spec: FieldSpec, path: str, allowed: Mapping[str, str] | None
+    ) -> Callable[[Accessor], Getter] | None:
+        """A factory that, given how to read a column, returns the field's getter."""
+        steps = self._steps(spec, path)
+        if steps is None:
+            return None
+        source = self._source(spec, path, allowed)
+        if source is None:
+            return None
+        return lambda access: _chain(source(access), steps)
+
+    def _steps(self, spec: FieldSpec, path: str) -> list[Step] | None:
+        built: list[Step] = []
+        ok = True
+        for i, step in enumerate(spec.steps):
+            try:
+                built.append(build_step(step.name, step.arg))
+            except ValueError as exc:
+                self.problems.append(f"{path}.steps[{i}]: {exc}")
+                ok = False
+        return built if ok else None
+
+    def _source(
+        self, spec: FieldSpec, path: str, allowed: Mapping[str, str] | None
+    ) -> Callable[[Accessor], Getter] | None:
+        if spec.from_ is not None:
+            name = spec.from_
+            if allowed is not None:
+                if name not in allowed:
+                    self.problems.append(
+                        f"{path}.from: unknown canonical field {name!r} "
+                        f"(allowed: {', '.join(allowed)})"
+                    )
+                    return None
+            else:
+                self.columns[name] = self.columns.get(name, True) and spec.optional
+            return lambda access: access(name)
+        if "value" in spec.model_fields_set:
+            constant = spec.value
+            return lambda access: lambda row: constant
+        if spec.concat is not None:
+            parts = [
+                self.field(p, f"{path}.concat.parts[{i}]", allowed)
+                for i, p in enumerate(spec.concat.parts)
+            ]
+            if any(p is None for p in parts):
+                return None
+            sep, skip = spec.concat.separator, spec.concat.skip_empty
+            return lambda access: _concat([p(access) for p in parts if p], sep, skip)
+        if spec.coalesce is not None:
+            options = [
+                self.field(p, f"{path}.coalesce[{i}]", allowed) for i, p in enumerate(spec.coalesce)
+            ]
+            if any(o is None for o in options):
+                return None
+            return lambda access: _coalesce([o(access) for o in options if o])
+        if spec.compute is None:  # FieldSpec guarantees one source; this is the last one
+            raise TypeError(f"{path}: a field without a source")
+        ((rule_name, args),) = spec.compute.items()
+        rule = COMPUTED.get(rule_name)
+        if rule is None:
+            self.problems.append(
+                f"{path}.compute: unknown rule {rule_name!r} (allowed: {', '.join(COMPUTED)})"
+            )
+            return None
+        unknown = set(args) - rule.inputs
+        missing = rule.required - set(args)
+        if unknown or missing:
+            if unknown:
+                self.problems.append(
+                    f"{path}.compute.{rule_name}: unknown input(s) {', '.join(sorted(unknown))} "
+                    f"(inputs: {', '.join(sorted(rule.inputs))})"
+                )
+            if missing:
+                self.problems.append(
+                    f"{path}.compute.{rule_name}: missing input(s) {', '.join(sorted(missing))}"
+                )
+            return None
+        inputs = {
+            k: self.field(v, f"{path}.compute.{rule_name}.{k}", allowed) for k, v in args.items()
+        }
+        if any(v is None for v in inputs.values()):
+            return None
+        function = rule.function
+        return lambda access: _compute(function, {k: v(access) for k, v in inputs.items() if v})
+
+
+def _chain(getter: Getter, steps: Sequence[Step]) -> Getter:
+    if not steps:
+        return getter
+    if len(steps) == 1:
+        (only,) = steps
+
+        def one(row: Any) -> Any:
+            return only(getter(row))
+
+        return one
+
+    def chained(row: Any) -> Any:
+        value = getter(row)
+        for step in steps:
+            value = step(value)
+        return value
+
+    return chained
+
+
+def _concat(parts: Sequence[Getter], sep: str, skip_empty: bool) -> Getter:
+    def concat(row: Any) -> Any:
+        values = [g(row) for g in parts]
+        texts = [_as_text(v) for v in values if not (skip_empty and (v is None or v == ""))]
+        return sep.join(texts)
+
+    return concat
+
+
+def _coalesce(options: Sequence[Getter]) -> Getter:
+    def first(row: Any) -> Any:
+        for option in options:
+            value = option(row)
+            if value is not None and value != "":
+                return value
+        return None
+
+    return first
+
+
+def _compute(function: Callable[..., Any], inputs: Mapping[str, Getter]) -> Getter:
+    items = list(inputs.items())
+
+    def compute(row: Any) -> Any:
+        return function(**{name: g(row) for name, g in items})
+
+    return compute
+
+
+def _finish(getter: Getter, target: Target) -> Getter:
+    """Convert to the target's type, then apply required/default and the target's check."""
+    coerce = _COERCE[target.type]
+    required, default, check, name = target.required, target.default, target.check, target.name
+
+    def finished(row: Any) -> Any:
+        value = coerce(getter(row))
+        if value is None or value == "":
+            if required:
+                raise FieldError("missing value", field=name)
+            return value if default is None else default
+        return check(value) if check is not None else value
+
+    return finished
+
+
+@dataclass(frozen=True, slots=True)
+class RecordMapper:
+    """Maps one input record to a tuple of canonical values (in `targets` order)."""
+
+    mapping: str
+    targets: tuple[str, ...]
+    getters: tuple[Getter, ...]
+
+    def __call__(self, record: Any) -> tuple[Any, ...]:
+        try:
+            return tuple([g(record) for g in self.getters])
+        except Exception:  # noqa: BLE001 - any failure is reported field by field below
+            raise self._explain(record) from None
+
+    def values_of(self, record: Any, names: tuple[str, ...]) -> dict[str, Any] | None:
+        """Some targets of a record that failed as a whole (e.g. its key, to know which item
+        a quarantined line was about); None if one of them fails too."""
+        found: dict[str, Any] = {}
+        for name in names:
+            try:
+                found[name] = self.getters[self.targets.index(name)](record)
+            except Exception:  # noqa: BLE001 - any failure means: not known
+                return None
+        return found
+
+    def _explain(self, record: Any) -> RecordError:
+        errors: list[FieldError] = []
+        for name, getter in zip(self.targets, self.getters, strict=True):
+            try:
+                getter(record)
+            except FieldError as exc:
+                exc.field = exc.field or name
+                errors.append(exc)
+            except Exception as exc:  # noqa: BLE001 - a step met a value it cannot handle
+                errors.append(FieldError(f"cannot convert: {exc}", field=name))
+        return RecordError(errors or [FieldError("cannot map the record")])
+
+
+class CompiledMapping:
+    """A validated, compiled mapping. Build it with `compile_mapping`."""
+
+    def __init__(
+        self,
+        spec: MappingSpec,
+        source: str,
+        fields: Mapping[str, Mapping[str, Callable[[Accessor], Getter]]],
+        columns: Mapping[str, bool],
+    ) -> None:
+        self.spec = spec
+        self.source = source
+        self._fields = fields
+        self._columns = dict(columns)
+        self._outbound: dict[str, tuple[tuple[str, Getter], ...]] = {}
+        if not spec.kind.inbound:
+            for section, factories in fields.items():
+                self._outbound[section] = tuple(
+                    (name, factory(_canonical_access)) for name, factory in factories.items()
+                )
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def kind(self) -> MappingKind:
+        return self.spec.kind
+
+    @property
+    def file(self) -> FileFormat | None:
+        return self.spec.file
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c for c, optional in self._columns.items() if not optional]
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(t.name for t in KINDS[self.kind].targets)
+
+    def columns_of(self, section: str) -> list[str]:
+        """Outbound: the output columns of a section ('fields', 'case', 'item')."""
+        return [name for name, _ in self._outbound.get(section, ())]
+
+    # --- inbound -------------------------------------------------------------------------
+
+    def bind(self, columns: Sequence[str]) -> RecordMapper:
+        """A mapper for records given as sequences aligned with `columns` (a CSV header).
+
+        Raises:
+            ColumnsError: a column the mapping reads (and does not mark optional) is absent.
+        """
+        index: dict[str, int] = {}
+        for i, column in enumerate(columns):
+            index.setdefault(column, i)
+        missing = [c for c in self.required_columns if c not in index]
+        if missing:
+            raise ColumnsError(self.name, missing, list(columns))
+
+        def access(column: str) -> Getter:
+            position = index.get(column)
+            if position is None:
+                return lambda row: None
+            return lambda row: row[position]
+
+        return self._mapper(access)
+
+    def for_records(self) -> RecordMapper:
+        """A mapper for records given as mappings (RFC table rows, JSON objects). A dotted
+        column (`party.name`) also reaches into nested objects."""
+        return self._mapper(_mapping_access)
+
+    def _mapper(self, access: Accessor) -> RecordMapper:
+        factories = self._fields["fields"]
+        getters: list[Getter] = []
+        for target in KINDS[self.kind].targets:
+            factory = factories.get(target.name)
+            getter = factory(access) if factory else (lambda row: None)
+            getters.append(_finish(getter, target))
+        return RecordMapper(self.name, self.targets, tuple(getters))
+
+    # --- outbound ------------------------------------------------------------------------
+
+    def write(self, section: str, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Outbound: the columns of `section` for one canonical record.
+
+        Raises:
+            RecordError: a step failed (e.g. a state missing from a lookup table).
+        """
+        out: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        for name, getter in self._outbound[section]:
+            try:
+                out[name] = getter(record)
+            except FieldError as exc:
+                exc.field = exc.field or name
+                errors.append(exc)
+        if errors:
+            raise RecordError(errors)
+        return out
+
+
+def _canonical_access(name: str) -> Getter:
+    return lambda record: record.get(name)
+
+
+def _mapping_access(column: str) -> Getter:
+    if "." not in column:
+        return lambda row: row.get(column)
+    path = column.split(".")
+
+    def nested(row: Any) -> Any:
+        if column in row:
+            return row[column]
+        value = row
+        for part in path:
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(part)
+            if value is None:
+                return None
+        return value
+
+    return nested
+
+
+def compile_mapping(spec: MappingSpec, source: str = "<mapping>") -> CompiledMapping:
+    """Check a mapping against its kind's canonical layout and compile it.
+
+    Raises:
+        MappingSpecError: unknown targets or canonical fields, unmapped required targets,
+            unknown steps or rules, bad arguments; every problem is listed with its key path.
+    """
+    compiler = _Compiler(spec, source)
+    layout = KINDS[spec.kind]
+    compiled: dict[str, dict[str, Callable[[Accessor], Getter]]] = {}
+    if spec.kind.inbound:
+        known = {t.name: t for t in layout.targets}
+        factories: dict[str, Callable[[Accessor], Getter]] = {}
+        for name, field_spec in spec.fields.items():
+            if name not in known:
+                compiler.problems.append(
+                    f"fields.{name}: unknown target (targets of {spec.kind.value}: "
+                    f"{', '.join(known)})"
+                )
+                continue
+            factory = compiler.field(field_spec, f"fields.{name}", None)
+            if factory:
+                factories[name] = factory
+        for target in layout.targets:
+            if target.required and target.name not in spec.fields:
+                compiler.problems.append(f"fields: required target {target.name!r} is not mapped")
+        compiled["fields"] = factories
+    else:
+        for section, allowed in (layout.sections or {}).items():
+            section_specs: dict[str, FieldSpec] = getattr(spec, section)
+            compiled[section] = {}
+            for name, field_spec in section_specs.items():
+                factory = compiler.field(field_spec, f"{section}.{name}", allowed)
+                if factory:
+                    compiled[section][name] = factory
+    if compiler.problems:
+        raise MappingSpecError(source, compiler.problems)
+    return CompiledMapping(spec, source, compiled, compiler.columns)

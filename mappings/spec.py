@@ -1,0 +1,150 @@
+"""The mapping file, as YAML validated by Pydantic.
+
+    name: my-erp
+    kind: open_items            # open_items | agency_events | handover | writeback | notices
+    file: {delimiter: ";", encoding: cp1252}     # optional defaults for file connectors
+    fields:
+      document_number: BELNR                     # shorthand for {from: BELNR}
+      debtor_number: {from: KUNNR, steps: [strip, alpha_out]}
+      open_amount:                               # a computed field: sign from S/H
+        compute:
+          signed:
+            amount: {from: WRBTR, steps: [{decimal: {decimal_separator: ","}}]}
+            indicator: SHKZG
+
+A field has exactly one source: `from` (a column, or for outbound kinds a canonical field),
+`value` (a constant), `concat`, `coalesce` or `compute`; then `steps`, applied in order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mappings.targets import MappingKind
+
+__all__ = ["ConcatSpec", "FieldSpec", "FileFormat", "MappingSpec", "StepSpec"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class StepSpec(_Strict):
+    """One step: its name and argument (None for steps that take none)."""
+
+    name: str
+    arg: Any = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_yaml(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"name": data}
+        if isinstance(data, dict) and "name" not in data:
+            if len(data) != 1:
+                raise ValueError(
+                    "a step is a name (strip) or a one-key mapping (alpha_in: 10), "
+                    f"got keys {sorted(data)}"
+                )
+            ((name, arg),) = data.items()
+            return {"name": name, "arg": arg}
+        return data
+
+
+class ConcatSpec(_Strict):
+    parts: list[FieldSpec] = Field(min_length=1)
+    separator: str = ""
+    skip_empty: bool = True
+
+
+class FieldSpec(_Strict):
+    """Where a value comes from and how it is converted."""
+
+    from_: str | None = Field(default=None, alias="from")
+    value: Any = None
+    concat: ConcatSpec | None = None
+    coalesce: list[FieldSpec] | None = None
+    compute: dict[str, dict[str, FieldSpec]] | None = None
+    steps: list[StepSpec] = Field(default_factory=list)
+    optional: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"from": data}
+        return data
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FieldSpec:
+        given = [
+            name
+            for name in ("from_", "value", "concat", "coalesce", "compute")
+            if name in self.model_fields_set
+            and not (name != "value" and getattr(self, name) is None)
+        ]
+        if len(given) != 1:
+            names = [g.rstrip("_") for g in given] or ["none"]
+            raise ValueError(
+                "a field needs exactly one source among from, value, concat, coalesce, "
+                f"compute (got: {', '.join(names)})"
+            )
+        if self.compute is not None and len(self.compute) != 1:
+            raise ValueError(
+                "compute takes exactly one rule, e.g. compute: {sap_net_due_date: {...}}"
+            )
+        return self
+
+
+class FileFormat(_Strict):
+    """How a file of this layout is written: CSV dialect, encoding, and for JSON files nothing."""
+
+    format: str = Field(default="csv", pattern="^(csv|json)$")
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    quotechar: str = Field(default='"', min_length=1, max_length=1)
+    encoding: str = "utf-8"
+    header: bool = True
+    line_terminator: str = Field(default="\r\n", pattern="^(\r\n|\n)$")
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(v)
+        except LookupError:
+            raise ValueError(f"unknown encoding {v!r}") from None
+        return v
+
+
+class MappingSpec(_Strict):
+    """A whole mapping file."""
+
+    name: str = Field(min_length=1)
+    kind: MappingKind
+    description: str = ""
+    file: FileFormat | None = None
+    fields: dict[str, FieldSpec] = Field(default_factory=dict)
+    case: dict[str, FieldSpec] = Field(default_factory=dict)
+    item: dict[str, FieldSpec] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _sections(self) -> MappingSpec:
+        if self.kind is MappingKind.HANDOVER:
+            if self.fields:
+                raise ValueError("a handover mapping has 'case' and 'item' sections, not 'fields'")
+            if not self.item:
+                raise ValueError("a handover mapping needs an 'item' section")
+        else:
+            if self.case or self.item:
+                raise ValueError(f"a {self.kind.value} mapping has 'fields', not 'case'/'item'")
+            if not self.fields:
+                raise ValueError("'fields' is empty")
+        return self
+
+
+ConcatSpec.model_rebuild()
+FieldSpec.model_rebuild()
