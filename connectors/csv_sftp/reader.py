@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -43,7 +44,10 @@ def read_csv(
                 header = next(reader)
             except StopIteration:
                 raise FormatError(f"{label}: the file is empty (no header line)") from None
-            except (UnicodeDecodeError, csv.Error) as exc:
+            except UnicodeDecodeError as exc:
+                line = _undecodable_line(str(path), dialect.read_encoding) or offset + 1
+                raise _format_error(label, line, dialect, exc) from None
+            except csv.Error as exc:
                 raise _format_error(label, offset + 1, dialect, exc) from None
             columns: Sequence[str] = [c.strip() for c in header]
             if not any(columns):
@@ -78,13 +82,16 @@ def _records(
                 row = next(reader)
             except StopIteration:
                 return
-            except (UnicodeDecodeError, csv.Error) as exc:
+            except UnicodeDecodeError as exc:
+                line = _undecodable_line(handle.name, dialect.read_encoding) or last_line + 1
+                raise _format_error(label, line, dialect, exc) from None
+            except csv.Error as exc:
                 raise _format_error(label, last_line + 1, dialect, exc) from None
             start = last_line + 1
             last_line = offset + reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue  # blank lines, and lines of empty cells spreadsheets leave behind
             if len(row) != width:
-                if not row or not any(cell.strip() for cell in row):
-                    continue
                 yield RawRecord(
                     start, row, f"the line has {len(row)} fields, the header has {width}"
                 )
@@ -92,6 +99,19 @@ def _records(
             yield RawRecord(start, row)
     finally:
         handle.close()
+
+
+def _undecodable_line(path: str, encoding: str) -> int | None:
+    """The first line that does not decode (text is decoded in blocks, so the decoder's own
+    position does not tell the line). Only used on the error path."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with open(path, "rb") as raw:
+        for number, line in enumerate(raw, start=1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError:
+                return number
+    return None
 
 
 def _format_error(label: str, line: int, dialect: CsvDialect, exc: Exception) -> FormatError:

@@ -23,7 +23,13 @@ from connectors.base import ConnectorContext
 from connectors.registry import ConnectorEntry, ConnectorRole, find_connector
 from connectors.registry import connectors as registered
 from connectors.secrets import SecretValue
-from gateway.config.model import AgencyConfig, GatewayConfig, PolicyConfig, SourceConfig
+from gateway.config.model import (
+    AgencyConfig,
+    GatewayConfig,
+    PolicyConfig,
+    ScheduleConfig,
+    SourceConfig,
+)
 from gateway.domain.actions import WriteBackRules
 from mappings import CompiledMapping, MappingKind, MappingSpecError, load_mapping
 
@@ -260,6 +266,45 @@ class _Checker:
         return mapping
 
 
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    sources: dict[str, SourceConfig]
+    agencies: dict[str, AgencyConfig]
+    policies: dict[str, PolicyConfig]
+    schedules: dict[str, ScheduleConfig]
+
+
+def _valid_parts(data: Any) -> _Parts:
+    """The entries of each section that validate on their own (the others are reported)."""
+    body = data if isinstance(data, dict) else {}
+
+    def section(key: str, model: type[BaseModel]) -> dict[str, Any]:
+        raw = body.get(key)
+        valid: dict[str, Any] = {}
+        for name, entry in (raw.items() if isinstance(raw, dict) else ()):
+            try:
+                valid[str(name)] = model.model_validate(entry)
+            except ValidationError:
+                continue
+        return valid
+
+    return _Parts(
+        sources=section("sources", SourceConfig),
+        agencies=section("agencies", AgencyConfig),
+        policies=section("policies", PolicyConfig),
+        schedules=section("schedules", ScheduleConfig),
+    )
+
+
+def _names(data: Any) -> dict[str, list[str]]:
+    """The names each section declares, valid or not (for checking references)."""
+    body = data if isinstance(data, dict) else {}
+    return {
+        key: [str(n) for n in body[key]] if isinstance(body.get(key), dict) else []
+        for key in ("sources", "agencies")
+    }
+
+
 def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> Config:
     """Read, validate and resolve a configuration file.
 
@@ -275,14 +320,19 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
         raise ConfigError(source, [(None, "", f"cannot read the file: {exc.strerror}")]) from None
     data, positions = _read_yaml(text, source, path.parent)
     check = _Checker(source, positions, path.parent)
+    model: GatewayConfig | None
     try:
         model = GatewayConfig.model_validate(data)
     except ValidationError as exc:
         check.validation((), exc)
-        raise ConfigError(source, check.problems) from None
+        model = None
+    # Go on with every section that is valid on its own, so that one run of `config check`
+    # reports every problem, not the first kind of them.
+    parts = model or _valid_parts(data)
+    names = _names(data)
 
     sources: dict[str, SourceSetup] = {}
-    for name, conf in model.sources.items():
+    for name, conf in parts.sources.items():
         at: Path_ = ("sources", name)
         entry = check.connector(ConnectorRole.SOURCE, conf.connector, (*at, "connector"))
         mapping = check.mapping(conf.mapping, MappingKind.OPEN_ITEMS, (*at, "mapping"))
@@ -306,7 +356,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
             sources[name] = SourceSetup(name, conf, entry, options, mapping, writeback)
 
     agencies: dict[str, AgencySetup] = {}
-    for name, agency in model.agencies.items():
+    for name, agency in parts.agencies.items():
         at = ("agencies", name)
         entry = check.connector(ConnectorRole.AGENCY_CHANNEL, agency.channel, (*at, "channel"))
         options = check.options(entry, agency.options, (*at, "options")) if entry else None
@@ -322,28 +372,28 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
         if entry and options is not None and len(mappings) == 3:
             agencies[name] = AgencySetup(name, agency, entry, options, mappings)
 
-    for name, policy in model.policies.items():
+    for name, policy in parts.policies.items():
         at = ("policies", name)
-        if policy.agency not in model.agencies:
+        if policy.agency not in names["agencies"]:
             check.problem(
                 (*at, "agency"),
                 f"agency {policy.agency!r} is not configured "
-                f"(agencies: {', '.join(model.agencies)})",
+                f"(agencies: {', '.join(names['agencies'])})",
             )
         for i, src in enumerate(policy.sources or []):
-            if src not in model.sources:
+            if src not in names["sources"]:
                 check.problem(
                     (*at, "sources", i),
-                    f"source {src!r} is not configured (sources: {', '.join(model.sources)})",
+                    f"source {src!r} is not configured (sources: {', '.join(names['sources'])})",
                 )
-    for name, schedule in model.schedules.items():
-        if schedule.target and schedule.target not in {*model.sources, *model.agencies}:
+    for name, schedule in parts.schedules.items():
+        if schedule.target and schedule.target not in {*names["sources"], *names["agencies"]}:
             check.problem(
                 ("schedules", name, "target"),
                 f"{schedule.target!r} is neither a source nor an agency",
             )
 
-    if check.problems:
+    if check.problems or model is None:
         raise ConfigError(source, check.problems)
     url = environ.get(ENV_DATABASE_URL) or model.database.url
     return Config(

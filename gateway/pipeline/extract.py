@@ -24,11 +24,10 @@ from sqlalchemy.orm import Session
 
 from connectors.base import ConnectorError, FormatError, Outcome, Snapshot
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
-from gateway.domain.items import ItemKey
 from gateway.domain.money import Money
 from gateway.pipeline.case_updates import CaseUpdater
 from gateway.pipeline.context import RunContext
-from gateway.pipeline.item_rows import KEY_TARGETS, ItemRowBuilder
+from gateway.pipeline.item_rows import KEY_TARGETS, ItemRowBuilder, fits_the_store, item_key_of
 from gateway.pipeline.transfers import fail_transfer, log_skipped, start_transfer
 from gateway.storage.models import CaseRow, OpenItemRow
 from gateway.storage.repositories.items import (
@@ -187,29 +186,13 @@ def _load(
             row = builder.build(mapper(record.values))
         except RecordError as exc:
             quarantine(Quarantined(position, str(exc), exc.fields, record.values))
-            key = mapper.values_of(record.values, KEY_TARGETS)
-            if (
-                key
-                and key["company_code"]
-                and key["document_number"]
-                and (key["fiscal_year"] is not None or key["document_date"] is not None)
-            ):
-                year = (
-                    key["fiscal_year"]
-                    if key["fiscal_year"] is not None
-                    else key["document_date"].year
-                )
-                item = ItemKey(
-                    source,
-                    key["company_code"],
-                    key["document_number"],
-                    year,
-                    key["line_item"] or "",
-                )
+            item = item_key_of(source, mapper.values_of(record.values, KEY_TARGETS))
+            if item is None:
+                keyless.append(position)
+            elif fits_the_store(item):
                 staging.add_seen_only(line, item)
                 company_codes.add(item.company_code)
-            else:
-                keyless.append(position)
+            # else: a key too long for the store names no stored item: nothing to protect
             continue
         staging.add(line, row.staged)
         debtors.add(row.debtor_number, row.debtor)

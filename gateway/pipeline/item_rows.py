@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.domain.items import ItemKey
 from gateway.domain.money import CurrencyError, to_minor
 from mappings import FieldError, RecordError
 from mappings.targets import OPEN_ITEM_TARGETS
 
-__all__ = ["KEY_TARGETS", "ItemRow", "ItemRowBuilder"]
+__all__ = ["KEY_TARGETS", "ItemRow", "ItemRowBuilder", "fits_the_store", "item_key_of"]
 
 KEY_TARGETS = ("company_code", "document_number", "fiscal_year", "line_item", "document_date")
 
@@ -48,6 +49,27 @@ _DEBTOR_TARGETS = (
     "debtor_language",
     "debtor_segment",
 )
+
+
+def item_key_of(source: str, key: dict[str, Any] | None) -> ItemKey | None:
+    """The key of a record that failed as a whole, if its key fields are readable."""
+    if not key or not key["company_code"] or not key["document_number"]:
+        return None
+    year = key["fiscal_year"]
+    if year is None:
+        if key["document_date"] is None:
+            return None
+        year = key["document_date"].year
+    line_item = key["line_item"] or ""
+    return ItemKey(source, key["company_code"], key["document_number"], year, line_item)
+
+
+def fits_the_store(key: ItemKey) -> bool:
+    return (
+        len(key.company_code) <= _WIDTHS["company_code"]
+        and len(key.document_number) <= _WIDTHS["document_number"]
+        and len(key.line_item) <= _WIDTHS["line_item"]
+    )
 
 
 @dataclass(frozen=True, slots=True)

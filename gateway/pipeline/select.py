@@ -78,7 +78,7 @@ def select_cases(ctx: RunContext, policy_name: str) -> SelectionResult:
                 OpenItemRow.document_number,
                 OpenItemRow.line_item,
             )
-        ).tuples()
+        )
         groups: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
         for item_id, source, debtor, currency, open_minor in rows:
             groups.setdefault((source, debtor, currency), []).append((item_id, open_minor))

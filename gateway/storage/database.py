@@ -66,6 +66,8 @@ class Store:
             with session.begin():
                 yield session
                 if read_only:
+                    # Keep what was loaded usable after the block, and write nothing.
+                    session.expunge_all()
                     session.rollback()
         finally:
             session.close()

@@ -166,7 +166,7 @@ class CaseRepository:
             .where(CaseItemRow.case_id == case_id)
             .order_by(CaseItemRow.position)
         )
-        return [(ci, oi) for ci, oi in self.session.execute(query).tuples()]
+        return [(ci, oi) for ci, oi in self.session.execute(query)]
 
     def search(self, where: CaseFilter) -> list[CaseRow]:
         query = select(CaseRow).order_by(CaseRow.id.desc()).limit(where.limit).offset(where.offset)
@@ -188,4 +188,4 @@ class CaseRepository:
 
     def count_by_state(self) -> dict[str, int]:
         query = select(CaseRow.state, func.count()).group_by(CaseRow.state)
-        return {state: int(count) for state, count in self.session.execute(query).tuples()}
+        return {state: int(count) for state, count in self.session.execute(query)}

@@ -270,4 +270,4 @@ class Outbox:
             OutboxMessageRow.status,
             func.count(),
         ).group_by(OutboxMessageRow.kind, OutboxMessageRow.destination, OutboxMessageRow.status)
-        return {(k, d, s): int(n) for k, d, s, n in self.session.execute(query).tuples()}
+        return {(k, d, s): int(n) for k, d, s, n in self.session.execute(query)}
