@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -106,9 +106,9 @@ class RemoteRejected(FatalError):
 # --- values --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RawRecord:
-    """One record as the source delivered it.
+class RawRecord(NamedTuple):
+    """One record as the source delivered it (a named tuple: one is made per line of an
+    export, so it must be cheap).
 
     `position` locates it for error messages: the line number in a file, or a record id.
     `values` is a sequence aligned with `Snapshot.columns` (CSV), or a mapping (RFC, JSON).

@@ -15,9 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any
 
+from mappings.accelerate import INLINE_METHODS, FastPlan, generate
 from mappings.computed import COMPUTED
 from mappings.errors import ColumnsError, FieldError, MappingSpecError, RecordError
 from mappings.spec import FieldSpec, FileFormat, MappingSpec
@@ -27,7 +29,8 @@ from mappings.transforms import Step, build_step, parse_date, parse_datetime, to
 __all__ = ["CompiledMapping", "RecordMapper", "compile_mapping"]
 
 Getter = Callable[[Any], Any]
-Accessor = Callable[[str], Getter]
+# How a compiled mapping reads a column: given the column and the field's steps, a getter.
+Accessor = Callable[[str, Sequence[Step]], Getter]
 
 
 def _as_text(value: Any) -> str:
@@ -86,6 +89,8 @@ class _Compiler:
         self.source = source
         self.problems: list[str] = []
         self.columns: dict[str, bool] = {}  # inbound column → optional?
+        # field path → (column, str methods) for fields the fast path can compute inline
+        self.inline: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def field(
         self, spec: FieldSpec, path: str, allowed: Mapping[str, str] | None
@@ -94,6 +99,21 @@ class _Compiler:
         steps = self._steps(spec, path)
         if steps is None:
             return None
+        if spec.from_ is not None:
+            name = spec.from_
+            if allowed is not None:
+                if name not in allowed:
+                    self.problems.append(
+                        f"{path}.from: unknown canonical field {name!r} "
+                        f"(allowed: {', '.join(allowed)})"
+                    )
+                    return None
+            else:
+                self.columns[name] = self.columns.get(name, True) and spec.optional
+                if all(step.name in INLINE_METHODS for step in spec.steps):
+                    methods = tuple(INLINE_METHODS[step.name] for step in spec.steps)
+                    self.inline[path] = (name, methods)
+            return lambda access: access(name, steps)
         source = self._source(spec, path, allowed)
         if source is None:
             return None
@@ -113,18 +133,6 @@ class _Compiler:
     def _source(
         self, spec: FieldSpec, path: str, allowed: Mapping[str, str] | None
     ) -> Callable[[Accessor], Getter] | None:
-        if spec.from_ is not None:
-            name = spec.from_
-            if allowed is not None:
-                if name not in allowed:
-                    self.problems.append(
-                        f"{path}.from: unknown canonical field {name!r} "
-                        f"(allowed: {', '.join(allowed)})"
-                    )
-                    return None
-            else:
-                self.columns[name] = self.columns.get(name, True) and spec.optional
-            return lambda access: access(name)
         if "value" in spec.model_fields_set:
             constant = spec.value
             return lambda access: lambda row: constant
@@ -225,19 +233,76 @@ def _compute(function: Callable[..., Any], inputs: Mapping[str, Getter]) -> Gett
 
 
 def _finish(getter: Getter, target: Target) -> Getter:
-    """Convert to the target's type, then apply required/default and the target's check."""
+    """Convert to the target's type, then apply required/default and the target's check.
+
+    The common case (a text column holding a clean value of the target's type) takes a fast
+    path; anything else goes through the full conversion, which explains what is wrong.
+    """
     coerce = _COERCE[target.type]
     required, default, check, name = target.required, target.default, target.check, target.name
 
-    def finished(row: Any) -> Any:
-        value = coerce(getter(row))
+    def slow(value: Any) -> Any:
+        value = coerce(value)
         if value is None or value == "":
             if required:
                 raise FieldError("missing value", field=name)
             return value if default is None else default
         return check(value) if check is not None else value
 
-    return finished
+    kind = target.type
+    if kind is TargetType.TEXT:
+
+        def text(row: Any) -> Any:
+            value = getter(row)
+            if value.__class__ is str and value:
+                return value if check is None else check(value)
+            return slow(value)
+
+        return text
+    if kind is TargetType.DATE:
+
+        def a_date(row: Any) -> Any:
+            value = getter(row)
+            if value.__class__ is str and len(value) == 10:
+                try:
+                    return date.fromisoformat(value)
+                except ValueError:
+                    pass
+            elif value.__class__ is date:
+                return value
+            return slow(value)
+
+        return a_date
+    if kind is TargetType.DECIMAL:
+
+        def a_decimal(row: Any) -> Any:
+            value = getter(row)
+            if value.__class__ is str and value:
+                try:
+                    number = Decimal(value)
+                except InvalidOperation:
+                    return slow(value)
+                if number.is_finite():
+                    return number if check is None else check(number)
+            elif value.__class__ is Decimal:
+                return value if check is None else check(value)
+            return slow(value)
+
+        return a_decimal
+    if kind is TargetType.INT:
+
+        def an_int(row: Any) -> Any:
+            value = getter(row)
+            if value.__class__ is str and value:
+                try:
+                    number = int(value)
+                except ValueError:
+                    return slow(value)
+                return number if check is None else check(number)
+            return slow(value)
+
+        return an_int
+    return lambda row: slow(getter(row))
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,12 +312,28 @@ class RecordMapper:
     mapping: str
     targets: tuple[str, ...]
     getters: tuple[Getter, ...]
+    plans: tuple[FastPlan | None, ...] | None = None
+    fast: Callable[[Any], tuple[Any, ...]] | None = None
 
     def __call__(self, record: Any) -> tuple[Any, ...]:
+        if self.fast is not None:
+            try:
+                return self.fast(record)
+            except Exception:  # noqa: BLE001, S110 - the getters below explain or map it
+                pass
         try:
             return tuple([g(record) for g in self.getters])
         except Exception:  # noqa: BLE001 - any failure is reported field by field below
             raise self._explain(record) from None
+
+    def subset(self, names: Sequence[str]) -> RecordMapper:
+        """A mapper for some of the targets only (their values in `names` order)."""
+        position = {t: i for i, t in enumerate(self.targets)}
+        getters = tuple(self.getters[position[n]] for n in names)
+        if self.plans is None:
+            return RecordMapper(self.mapping, tuple(names), getters)
+        plans = tuple(self.plans[position[n]] for n in names)
+        return RecordMapper(self.mapping, tuple(names), getters, plans, generate(plans, getters))
 
     def values_of(self, record: Any, names: tuple[str, ...]) -> dict[str, Any] | None:
         """Some targets of a record that failed as a whole (e.g. its key, to know which item
@@ -287,11 +368,13 @@ class CompiledMapping:
         source: str,
         fields: Mapping[str, Mapping[str, Callable[[Accessor], Getter]]],
         columns: Mapping[str, bool],
+        inline: Mapping[str, tuple[str, tuple[str, ...]]] | None = None,
     ) -> None:
         self.spec = spec
         self.source = source
         self._fields = fields
         self._columns = dict(columns)
+        self._inline = dict(inline or {})
         self._outbound: dict[str, tuple[tuple[str, Getter], ...]] = {}
         if not spec.kind.inbound:
             for section, factories in fields.items():
@@ -338,18 +421,26 @@ class CompiledMapping:
         if missing:
             raise ColumnsError(self.name, missing, list(columns))
 
-        def access(column: str) -> Getter:
-            position = index.get(column)
-            if position is None:
-                return lambda row: None
-            return lambda row: row[position]
+        def access(column: str, steps: Sequence[Step]) -> Getter:
+            return _positional(index.get(column), steps)
 
-        return self._mapper(access)
+        mapper = self._mapper(access)
+        plans: list[FastPlan | None] = []
+        for target in KINDS[self.kind].targets:
+            inline = self._inline.get(f"fields.{target.name}")
+            position = index.get(inline[0]) if inline else None
+            plans.append(
+                FastPlan(position, inline[1], target) if inline and position is not None else None
+            )
+        frozen = tuple(plans)
+        return RecordMapper(
+            mapper.mapping, mapper.targets, mapper.getters, frozen, generate(frozen, mapper.getters)
+        )
 
     def for_records(self) -> RecordMapper:
         """A mapper for records given as mappings (RFC table rows, JSON objects). A dotted
         column (`party.name`) also reaches into nested objects."""
-        return self._mapper(_mapping_access)
+        return self._mapper(lambda column, steps: _chain(_mapping_access(column), steps))
 
     def _mapper(self, access: Accessor) -> RecordMapper:
         factories = self._fields["fields"]
@@ -381,8 +472,23 @@ class CompiledMapping:
         return out
 
 
-def _canonical_access(name: str) -> Getter:
-    return lambda record: record.get(name)
+def _canonical_access(name: str, steps: Sequence[Step]) -> Getter:
+    return _chain(lambda record: record.get(name), steps)
+
+
+def _positional(position: int | None, steps: Sequence[Step]) -> Getter:
+    """Read a column by position and apply its steps, in as few calls as possible."""
+    if position is None:
+        return _chain(lambda row: None, steps)
+    if not steps:
+        return itemgetter(position)
+    if len(steps) == 1:
+        (only,) = steps
+        return lambda row: only(row[position])
+    if len(steps) == 2:
+        first, second = steps
+        return lambda row: second(first(row[position]))
+    return _chain(itemgetter(position), steps)
 
 
 def _mapping_access(column: str) -> Getter:
@@ -442,4 +548,4 @@ def compile_mapping(spec: MappingSpec, source: str = "<mapping>") -> CompiledMap
                     compiled[section][name] = factory
     if compiler.problems:
         raise MappingSpecError(source, compiler.problems)
-    return CompiledMapping(spec, source, compiled, compiler.columns)
+    return CompiledMapping(spec, source, compiled, compiler.columns, compiler.inline)

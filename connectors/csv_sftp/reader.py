@@ -77,26 +77,24 @@ def _records(
     # the previous record ended.
     last_line = offset + (1 if dialect.header else 0)
     try:
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as exc:
-                line = _undecodable_line(handle.name, dialect.read_encoding) or last_line + 1
-                raise _format_error(label, line, dialect, exc) from None
-            except csv.Error as exc:
-                raise _format_error(label, last_line + 1, dialect, exc) from None
-            start = last_line + 1
-            last_line = offset + reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue  # blank lines, and lines of empty cells spreadsheets leave behind
-            if len(row) != width:
-                yield RawRecord(
-                    start, row, f"the line has {len(row)} fields, the header has {width}"
-                )
-                continue
-            yield RawRecord(start, row)
+        try:
+            for row in reader:
+                start = last_line + 1
+                last_line = offset + reader.line_num
+                if len(row) == width and row[0].strip():
+                    yield RawRecord(start, row)  # the usual line: nothing more to check
+                elif not any(cell.strip() for cell in row):
+                    continue  # blank lines, and lines of empty cells spreadsheets leave behind
+                elif len(row) != width:
+                    problem = f"the line has {len(row)} fields, the header has {width}"
+                    yield RawRecord(start, row, problem)
+                else:
+                    yield RawRecord(start, row)
+        except UnicodeDecodeError as exc:
+            line = _undecodable_line(handle.name, dialect.read_encoding) or last_line + 1
+            raise _format_error(label, line, dialect, exc) from None
+        except csv.Error as exc:
+            raise _format_error(label, last_line + 1, dialect, exc) from None
     finally:
         handle.close()
 

@@ -281,7 +281,7 @@ def _valid_parts(data: Any) -> _Parts:
     def section(key: str, model: type[BaseModel]) -> dict[str, Any]:
         raw = body.get(key)
         valid: dict[str, Any] = {}
-        for name, entry in (raw.items() if isinstance(raw, dict) else ()):
+        for name, entry in raw.items() if isinstance(raw, dict) else ():
             try:
                 valid[str(name)] = model.model_validate(entry)
             except ValidationError:

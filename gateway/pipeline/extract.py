@@ -3,9 +3,10 @@
 For each snapshot (an export file, an API run):
 1. a file whose SHA-256 was already processed is skipped (logged, archived);
 2. records are streamed, mapped and checked; a bad record is quarantined with its position,
-   fields and reason, the rest goes on; records are staged in bulk;
-3. the staged rows are merged into the open items: duplicate keys are quarantined (the first
-   line wins), and items of the snapshot's company codes that it no longer holds are cleared;
+   fields and reason, the rest goes on;
+3. items are upserted in batches as they stream: a key that comes again in the same snapshot
+   is quarantined (the first line wins); then the items of the snapshot's company codes that
+   it no longer holds are cleared;
 4. an item of a case at an agency that was cleared, or whose open amount went down, is a
    direct payment: an event on its case, and a notice to the agency;
 5. the transfer is finished and the file recorded as received, in the same transaction.
@@ -17,6 +18,7 @@ file is set aside (a format problem) or left for the next run (a passing problem
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
@@ -27,14 +29,22 @@ from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.domain.money import Money
 from gateway.pipeline.case_updates import CaseUpdater
 from gateway.pipeline.context import RunContext
-from gateway.pipeline.item_rows import KEY_TARGETS, ItemRowBuilder, fits_the_store, item_key_of
+from gateway.pipeline.item_rows import (
+    DEBTOR_TARGETS,
+    ITEM_TARGETS,
+    KEY_TARGETS,
+    build_debtor,
+    build_item,
+    fits_the_store,
+    item_key_of,
+)
 from gateway.pipeline.transfers import fail_transfer, log_skipped, start_transfer
 from gateway.storage.models import CaseRow, OpenItemRow
 from gateway.storage.repositories.items import (
     ActiveItem,
     DebtorBuffer,
     ItemRepository,
-    StagingWriter,
+    ItemWriter,
 )
 from gateway.storage.repositories.transfers import Quarantined, TransferLog
 from mappings import ColumnsError, CompiledMapping, RecordError
@@ -150,6 +160,7 @@ def _load(
     transfer_id: int,
 ) -> SnapshotResult:
     label = snapshot.label
+    started = time.perf_counter()
     stream = snapshot.open()
     try:
         mapper = (
@@ -157,8 +168,11 @@ def _load(
         )
     except ColumnsError as exc:
         raise FormatError(f"{label}: {exc}") from None
-    builder = ItemRowBuilder(mapper.targets)
-    staging = StagingWriter(session, transfer_id)
+    item_mapper, debtor_mapper = mapper.subset(ITEM_TARGETS), mapper.subset(DEBTOR_TARGETS)
+    # Items of cases in play, with their open amounts before this snapshot (rows are written
+    # while the file streams): what went down or disappeared was paid directly.
+    in_cases = {a.item_id: a for a in ItemRepository(session).active_items(source)}
+    writer = ItemWriter(session, source, transfer_id, ctx.now())
     debtors = DebtorBuffer(session, source)
     log_ = TransferLog(session)
     result = SnapshotResult(source, label, "ok", transfer_id)
@@ -175,30 +189,39 @@ def _load(
 
     for record in stream.records:
         result.records += 1
-        position = str(record.position)
         # A file gives line numbers; an API gives record ids: then the sequence number.
-        line = record.position if isinstance(record.position, int) else result.records
+        line = record.position if record.position.__class__ is int else result.records
         if record.problem:
+            position = str(record.position)
             quarantine(Quarantined(position, record.problem, (), record.values))
             keyless.append(position)
             continue
         try:
-            row = builder.build(mapper(record.values))
+            staged = build_item(item_mapper(record.values))
+            debtor_number = staged[4]
+            # Every line of a snapshot carries the debtor's current master data: map it once
+            # per debtor (within the buffer's window), not on each of its items.
+            debtor = (
+                None if debtors.holds(debtor_number) else build_debtor(debtor_mapper(record.values))
+            )
         except RecordError as exc:
+            position = str(record.position)
             quarantine(Quarantined(position, str(exc), exc.fields, record.values))
             item = item_key_of(source, mapper.values_of(record.values, KEY_TARGETS))
             if item is None:
                 keyless.append(position)
             elif fits_the_store(item):
-                staging.add_seen_only(line, item)
+                writer.add_seen_only(line, item)
                 company_codes.add(item.company_code)
             # else: a key too long for the store names no stored item: nothing to protect
             continue
-        staging.add(line, row.staged)
-        debtors.add(row.debtor_number, row.debtor)
-        company_codes.add(row.company_code)
-    staging.flush()
+        writer.add(line, staged)
+        if debtor is not None:
+            debtors.add(debtor_number, debtor)
+        company_codes.add(staged[0])
+    writer.flush()
     debtors.flush()
+    timings = {"read_map_write": time.perf_counter() - started}
 
     if stream.control is not None and stream.control.records != result.records:
         raise FormatError(
@@ -208,25 +231,22 @@ def _load(
 
     items = ItemRepository(session)
     now = ctx.now()
-    in_cases = {a.item_id: a for a in items.active_items(source)}
-    written = items.merge(source, transfer_id, now)
-    if written < staging.rows:
-        for duplicate in items.duplicates(source, transfer_id):
-            quarantine(
-                Quarantined(
-                    str(duplicate.line),
-                    f"duplicate key {duplicate.key}: the same item is on line "
-                    f"{duplicate.first_line}",
-                    ("company_code", "document_number", "fiscal_year", "line_item"),
-                )
+    for duplicate in writer.duplicates:
+        quarantine(
+            Quarantined(
+                str(duplicate.line),
+                f"duplicate key {duplicate.key}: the same item is on line {duplicate.first_line}",
+                ("company_code", "document_number", "fiscal_year", "line_item"),
             )
-            result.duplicates += 1
-    if staging.seen_only:
+        )
+        result.duplicates += 1
+    if writer.seen_only:
         items.mark_seen_only(source, transfer_id)
     if pending:
         log_.quarantine(transfer_id, source, label, pending)
-    result.accepted = staging.rows - result.duplicates
+    result.accepted = writer.rows - result.duplicates
 
+    mark = time.perf_counter()
     covered = sorted(company_codes | set(snapshot.company_codes or ()))
     if keyless:
         shown = ", ".join(keyless[:5]) + (", ..." if len(keyless) > 5 else "")
@@ -237,7 +257,13 @@ def _load(
     else:
         result.cleared = items.clear_unseen(source, covered, transfer_id, ctx.as_of, now)
     result.direct_payments = _direct_payments(ctx, session, source, transfer_id, in_cases)
-    items.clear_staging(transfer_id)
+    timings["clear_and_payments"] = time.perf_counter() - mark
+    log.info(
+        "extracted %s from %s: %s",
+        label,
+        source,
+        ", ".join(f"{phase} {seconds:.2f}s" for phase, seconds in timings.items()),
+    )
 
     if snapshot.sha256:
         log_.record_received(source, KIND, label, snapshot.sha256, snapshot.size or 0, transfer_id)

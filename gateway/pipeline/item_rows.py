@@ -4,16 +4,21 @@ integrator can act on."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gateway.domain.items import ItemKey
 from gateway.domain.money import CurrencyError, to_minor
 from mappings import FieldError, RecordError
-from mappings.targets import OPEN_ITEM_TARGETS
 
-__all__ = ["KEY_TARGETS", "ItemRow", "ItemRowBuilder", "fits_the_store", "item_key_of"]
+__all__ = [
+    "DEBTOR_TARGETS",
+    "ITEM_TARGETS",
+    "KEY_TARGETS",
+    "build_debtor",
+    "build_item",
+    "fits_the_store",
+    "item_key_of",
+]
 
 KEY_TARGETS = ("company_code", "document_number", "fiscal_year", "line_item", "document_date")
 
@@ -34,7 +39,30 @@ _WIDTHS = {
     "debtor_segment": 32,
 }
 
-_DEBTOR_TARGETS = (
+# The targets of an item, in the order `ItemRowBuilder.build` takes them.
+ITEM_TARGETS = (
+    "company_code",
+    "document_number",
+    "fiscal_year",
+    "line_item",
+    "debtor_number",
+    "document_date",
+    "posting_date",
+    "net_due_date",
+    "currency",
+    "amount",
+    "open_amount",
+    "dunning_level",
+    "last_dunning_date",
+    "dunning_block",
+    "disputed",
+    "payment_promised_until",
+    "reference",
+    "document_type",
+    "text",
+)
+# The debtor's targets, in DEBTOR_COLUMNS order (see storage.repositories.items).
+DEBTOR_TARGETS = (
     "debtor_name",
     "debtor_name2",
     "debtor_kind",
@@ -48,6 +76,16 @@ _DEBTOR_TARGETS = (
     "debtor_phone",
     "debtor_language",
     "debtor_segment",
+)
+_ITEM_WIDTHS = tuple(
+    (ITEM_TARGETS.index(name), name, width)
+    for name, width in _WIDTHS.items()
+    if name in ITEM_TARGETS
+)
+_DEBTOR_WIDTHS = tuple(
+    (DEBTOR_TARGETS.index(name), name, width)
+    for name, width in _WIDTHS.items()
+    if name in DEBTOR_TARGETS
 )
 
 
@@ -72,75 +110,95 @@ def fits_the_store(key: ItemKey) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRow:
-    """A storable item: values in STAGING_COLUMNS order, and its debtor's data."""
+def _too_long(
+    values: tuple[Any, ...], widths: tuple[tuple[int, str, int], ...]
+) -> list[FieldError]:
+    return [
+        FieldError(f"longer than {width} characters", values[i], name)
+        for i, name, width in widths
+        if values[i] is not None and len(values[i]) > width
+    ]
 
-    company_code: str
-    staged: tuple[Any, ...]
-    debtor_number: str
-    debtor: tuple[Any, ...]
 
+def build_item(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The staged row (STAGING_COLUMNS order) of an item mapped to ITEM_TARGETS.
 
-class ItemRowBuilder:
-    """Turns the tuple an `open_items` mapping produces into an `ItemRow`."""
-
-    def __init__(self, targets: Sequence[str] | None = None) -> None:
-        names = tuple(targets or (t.name for t in OPEN_ITEM_TARGETS))
-        self._p = {name: i for i, name in enumerate(names)}
-        self._widths = [(self._p[name], name, width) for name, width in _WIDTHS.items()]
-        self._debtor = tuple(self._p[name] for name in _DEBTOR_TARGETS)
-
-    def build(self, values: tuple[Any, ...]) -> ItemRow:
-        """Raises RecordError naming the failing fields."""
-        p = self._p
-        errors: list[FieldError] = []
-        for position, name, width in self._widths:
-            value = values[position]
-            if value is not None and len(value) > width:
-                errors.append(FieldError(f"longer than {width} characters", value, name))
-        currency = values[p["currency"]]
-        open_amount = values[p["open_amount"]]
-        amount = values[p["amount"]]
-        open_minor = amount_minor = 0
-        try:
-            open_minor = to_minor(open_amount, currency)
-        except CurrencyError as exc:
-            errors.append(FieldError(str(exc), open_amount, "open_amount"))
-        if amount is None:
-            amount_minor = open_minor
-        else:
-            try:
-                amount_minor = to_minor(amount, currency)
-            except CurrencyError as exc:
-                errors.append(FieldError(str(exc), amount, "amount"))
-        if errors:
-            raise RecordError(errors)
-        document_date = values[p["document_date"]]
-        fiscal_year = values[p["fiscal_year"]]
-        posting_date = values[p["posting_date"]]
-        company_code = values[p["company_code"]]
-        debtor_number = values[p["debtor_number"]]
-        staged = (
-            company_code,
-            values[p["document_number"]],
-            fiscal_year if fiscal_year is not None else document_date.year,
-            values[p["line_item"]] or "",
-            debtor_number,
-            document_date,
-            posting_date or document_date,
-            values[p["net_due_date"]],
-            currency,
-            amount_minor,
-            open_minor,
-            values[p["dunning_level"]],
-            values[p["last_dunning_date"]],
-            values[p["dunning_block"]] or "",
-            bool(values[p["disputed"]]),
-            values[p["payment_promised_until"]],
-            values[p["reference"]] or "",
-            values[p["document_type"]] or "",
-            values[p["text"]] or "",
+    Raises:
+        RecordError: naming each field that does not fit (amount decimals, widths).
+    """
+    (
+        company_code,
+        document_number,
+        fiscal_year,
+        line_item,
+        debtor_number,
+        document_date,
+        posting_date,
+        net_due_date,
+        currency,
+        amount,
+        open_amount,
+        dunning_level,
+        last_dunning_date,
+        dunning_block,
+        disputed,
+        promised,
+        reference,
+        document_type,
+        text,
+    ) = values
+    # The widths, unrolled: this runs for every line of every export.
+    errors = (
+        _too_long(values, _ITEM_WIDTHS)
+        if (
+            len(company_code) > 16
+            or len(document_number) > 32
+            or len(line_item or "") > 8
+            or len(debtor_number) > 64
+            or len(dunning_block or "") > 4
+            or len(document_type or "") > 8
         )
-        debtor = tuple(values[i] if values[i] is not None else "" for i in self._debtor)
-        return ItemRow(company_code, staged, debtor_number, debtor)
+        else []
+    )
+    try:
+        open_minor = to_minor(open_amount, currency)
+    except CurrencyError as exc:
+        errors.append(FieldError(str(exc), open_amount, "open_amount"))
+        open_minor = 0
+    amount_minor = open_minor
+    if amount is not None:
+        try:
+            amount_minor = to_minor(amount, currency)
+        except CurrencyError as exc:
+            errors.append(FieldError(str(exc), amount, "amount"))
+    if errors:
+        raise RecordError(errors)
+    return (
+        company_code,
+        document_number,
+        fiscal_year if fiscal_year is not None else document_date.year,
+        line_item or "",
+        debtor_number,
+        document_date,
+        posting_date or document_date,
+        net_due_date,
+        currency,
+        amount_minor,
+        open_minor,
+        dunning_level,
+        last_dunning_date,
+        dunning_block or "",
+        bool(disputed),
+        promised,
+        reference or "",
+        document_type or "",
+        text or "",
+    )
+
+
+def build_debtor(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The debtor's stored values (DEBTOR_COLUMNS order) from DEBTOR_TARGETS values."""
+    errors = _too_long(values, _DEBTOR_WIDTHS)
+    if errors:
+        raise RecordError(errors)
+    return tuple("" if v is None else v for v in values)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 __all__ = ["Store", "create_store"]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_CACHE_KIB = 16 * 1024
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -33,6 +34,9 @@ def _sqlite_setup(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # A bounded page cache: memory stays flat whatever the size of a snapshot (measured:
+        # a larger cache made writing a million items no faster).
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

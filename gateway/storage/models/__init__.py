@@ -2,7 +2,7 @@
 
 from gateway.storage.models.base import Base, UtcDateTime, metadata, utcnow
 from gateway.storage.models.cases import CaseEventRow, CaseItemRow, CaseRow, HandoverBatchRow
-from gateway.storage.models.items import DebtorRow, OpenItemRow, extraction_staging
+from gateway.storage.models.items import DebtorRow, OpenItemRow, extraction_seen
 from gateway.storage.models.outbox import OutboxMessageRow
 from gateway.storage.models.transfers import QuarantinedRecordRow, ReceivedFileRow, TransferRow
 
@@ -19,7 +19,7 @@ __all__ = [
     "ReceivedFileRow",
     "TransferRow",
     "UtcDateTime",
-    "extraction_staging",
+    "extraction_seen",
     "metadata",
     "utcnow",
 ]
