@@ -9,8 +9,8 @@ Each measurement runs in its own process, so that its peak memory (RSS) is its o
     python -m tests.benchmarks.extract --rows 20000 --json --repeat 1
 
 Prints, per size: seconds, floor seconds, ratio, and the peak RSS of both; each the best of
-`--repeat` runs (default 3), since a shared machine slows single runs down at random. Targets (issue 2):
-ratio ≤ 2.0, peak memory ≤ 250 MB and flat from 100,000 to 1,000,000 rows.
+`--repeat` runs (default 3), since a shared machine slows single runs down at random.
+Targets (issue 2): ratio ≤ 2.0, peak memory ≤ 250 MB and flat from 100,000 to 1,000,000 rows.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ AS_OF = date(2026, 11, 20)
 def generate(path: Path, rows: int, seed: int = 20261120) -> None:
     """An OPOS export with the generic-opos layout: one debtor per ~50 items, several company
     codes and currencies, dunning levels, blocks, disputes, credits."""
-    rng = random.Random(seed)  # noqa: S311 - test data
+    rng = random.Random(seed)
     debtors = max(1, rows // 50)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
@@ -98,7 +98,7 @@ def measure_floor(path: Path, folder: Path) -> float:
         connection.execute(
             f"CREATE TABLE t ({', '.join(f'c{i} TEXT' for i in range(len(header)))})"
         )
-        insert = f"INSERT INTO t VALUES ({', '.join('?' * len(header))})"
+        insert = f"INSERT INTO t VALUES ({', '.join('?' * len(header))})"  # noqa: S608
         while batch := list(itertools.islice(reader, 5_000)):
             connection.executemany(insert, batch)
     connection.commit()
@@ -162,7 +162,7 @@ def _run(kind: str, rows: int, repeat: int) -> dict[str, float]:
     highest peak memory among them."""
     runs = []
     for _ in range(repeat):
-        out = subprocess.run(  # noqa: S603 - our own module
+        out = subprocess.run(
             [
                 sys.executable,
                 "-m",
@@ -197,7 +197,8 @@ def main() -> None:
         return
     if not args.json:
         print(
-            f"{'benchmark':<28}{'seconds':>10}{'floor s':>10}{'ratio':>8}{'peak MB':>10}{'floor MB':>10}"
+            f"{'benchmark':<28}{'seconds':>10}{'floor s':>10}{'ratio':>8}"
+            f"{'peak MB':>10}{'floor MB':>10}"
         )
     for rows in (int(r) for r in args.rows.split(",")):
         floor = _run("floor", rows, args.repeat)
