@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
+import uuid
 
 import click
 
 from gateway.cli.main import CliState, pass_state
 from gateway.cli.table import render_table
+from gateway.domain.events import EventKind
 from gateway.domain.money import Money
+from gateway.pipeline.decisions import Decision, DecisionRefused, decide
+from gateway.storage.models import utcnow
 from gateway.storage.repositories.cases import CaseFilter, CaseRepository
 
 __all__ = ["cases"]
@@ -157,3 +162,83 @@ def show(state: CliState, reference: str) -> None:
             )
     finally:
         store.dispose()
+
+
+def _decide(state: CliState, kind: EventKind, references: tuple[str, ...], reason: str) -> None:
+    config = state.config()
+    store = state.store()
+    rules = {
+        name: (s.writeback.rules if s.writeback else None) for name, s in config.sources.items()
+    }
+    who = getpass.getuser()
+    failed = False
+    try:
+        for reference in references:
+            with store.unit_of_work() as session:
+                case = CaseRepository(session).by_reference(reference)
+                if case is None:
+                    click.echo(f"{reference}: no such case", err=True)
+                    failed = True
+                    continue
+                decision = Decision(
+                    kind, f"cli:{uuid.uuid4().hex}", utcnow(), f"{who} (cli)", reason
+                )
+                try:
+                    applied = decide(session, case, decision, rules)
+                except DecisionRefused as exc:
+                    click.echo(f"{reference}: refused: {exc}", err=True)
+                    failed = True
+                    continue
+                click.echo(f"{reference}: {applied.state_before} → {applied.state_after}")
+    finally:
+        store.dispose()
+    if failed:
+        sys.exit(1)
+
+
+_reason = click.option("--reason", default="", help="Why (kept in the case's history).")
+
+
+@cases.command("approve")
+@click.argument("references", nargs=-1, required=True)
+@_reason
+@pass_state
+def approve(state: CliState, references: tuple[str, ...], reason: str) -> None:
+    """Approve proposed cases for handover."""
+    _decide(state, EventKind.APPROVED, references, reason)
+
+
+@cases.command("hold")
+@click.argument("references", nargs=-1, required=True)
+@_reason
+@pass_state
+def hold(state: CliState, references: tuple[str, ...], reason: str) -> None:
+    """Hold proposed cases back (approve them later)."""
+    _decide(state, EventKind.HELD, references, reason)
+
+
+@cases.command("dismiss")
+@click.argument("references", nargs=-1, required=True)
+@_reason
+@pass_state
+def dismiss(state: CliState, references: tuple[str, ...], reason: str) -> None:
+    """Decide against handing cases over."""
+    _decide(state, EventKind.DISMISSED, references, reason)
+
+
+@cases.command("recall")
+@click.argument("references", nargs=-1, required=True)
+@_reason
+@pass_state
+def recall(state: CliState, references: tuple[str, ...], reason: str) -> None:
+    """Recall cases from the agency (it is told, and the ERP's dunning takes them back)."""
+    _decide(state, EventKind.RECALL, references, reason)
+
+
+@cases.command("reopen")
+@click.argument("references", nargs=-1, required=True)
+@_reason
+@pass_state
+def reopen(state: CliState, references: tuple[str, ...], reason: str) -> None:
+    """Reopen closed cases."""
+    _decide(state, EventKind.REOPEN, references, reason)

@@ -56,16 +56,20 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 
 def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    """The newest revision (several heads, while branches await their merge, are joined
+    with '+')."""
+    heads = sorted(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    return "+".join(heads) or None
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = sorted(MigrationContext.configure(connection).get_current_heads())
+    return "+".join(heads) or None
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to `revision` (default: the newest)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the schema up to `revision` (default: the newest, every branch)."""
     command.upgrade(alembic_config(engine), revision)
 
 

@@ -114,6 +114,18 @@ class CaseRepository:
         )
         return list(self.session.scalars(query))
 
+    def has_event(self, case_id: int, event: CaseEvent) -> bool:
+        return (
+            self.session.scalar(
+                select(CaseEventRow.id).where(
+                    CaseEventRow.case_id == case_id,
+                    CaseEventRow.origin == event.origin.value,
+                    CaseEventRow.external_id == event.external_id,
+                )
+            )
+            is not None
+        )
+
     def add_event(
         self, case_id: int, event: CaseEvent, transfer_id: int | None, now: datetime
     ) -> CaseEventRow | None:

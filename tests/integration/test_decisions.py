@@ -1,0 +1,81 @@
+"""Accounting's decisions: approve, hold, recall; each once, each in a state that allows it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from gateway.domain import EventKind
+from gateway.pipeline import Step, run_cycle
+from gateway.pipeline.decisions import Decision, DecisionRefused, decide
+from gateway.storage.database import Store
+from gateway.storage.models import CaseRow, OutboxMessageRow
+from tests.conftest import Workspace
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def case(store: Store, reference: str) -> CaseRow:
+    with store.unit_of_work(read_only=True) as session:
+        return session.scalars(select(CaseRow).where(CaseRow.reference == reference)).one()
+
+
+def act(
+    workspace: Workspace, store: Store, reference: str, kind: EventKind, decision_id: str
+) -> object:
+    context = workspace.context(store)
+    with store.unit_of_work() as session:
+        row = session.scalars(select(CaseRow).where(CaseRow.reference == reference)).one()
+        return decide(
+            session,
+            row,
+            Decision(kind, decision_id, NOW, "alice", "checked"),
+            context.writeback_rules,
+        )
+
+
+def test_manual_approval_then_handover(workspace: Workspace, store: Store) -> None:
+    workspace.config_path.write_text(
+        workspace.config_path.read_text().replace("approval: automatic", "approval: manual")
+    )
+    run_cycle(workspace.context(store), (Step.EXTRACT, Step.SELECT, Step.HANDOVER))
+    assert case(store, "CB-0000001").state == "selected"
+    act(workspace, store, "CB-0000001", EventKind.APPROVED, "d1")
+    act(workspace, store, "CB-0000002", EventKind.HELD, "d2")
+    summary = run_cycle(workspace.context(store), (Step.HANDOVER,))
+    assert [h.cases for h in summary.handover] == [1]
+    assert case(store, "CB-0000001").state == "submitted"
+    assert case(store, "CB-0000002").state == "on_hold"
+
+
+def test_a_recall_at_the_agency_notifies_it_and_gives_the_items_back_to_dunning(
+    workspace: Workspace, store: Store
+) -> None:
+    run_cycle(workspace.context(store), (Step.EXTRACT, Step.SELECT, Step.HANDOVER))
+    applied = act(workspace, store, "CB-0000001", EventKind.RECALL, "r1")
+    assert applied.notices == 1  # type: ignore[attr-defined]
+    assert case(store, "CB-0000001").state == "recalled"
+    with store.unit_of_work(read_only=True) as session:
+        kinds = [
+            m.payload["kind"]
+            for m in session.scalars(select(OutboxMessageRow))
+            if m.message_key.startswith("CB-0000001:creditor:r1")
+        ]
+    assert sorted(kinds) == [
+        "clear_dunning_block",
+        "clear_dunning_block",
+        "record_status",
+        "record_status",
+    ]
+    again = act(workspace, store, "CB-0000001", EventKind.RECALL, "r1")
+    assert again.duplicate  # type: ignore[attr-defined]
+
+
+def test_a_decision_that_does_not_fit_the_state_is_refused(
+    workspace: Workspace, store: Store
+) -> None:
+    run_cycle(workspace.context(store), (Step.EXTRACT, Step.SELECT, Step.HANDOVER))
+    with pytest.raises(DecisionRefused, match="CB-0000001 is submitted: it cannot be approved"):
+        act(workspace, store, "CB-0000001", EventKind.APPROVED, "late")
