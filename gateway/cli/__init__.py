@@ -8,9 +8,22 @@ from gateway.cli.init_cmd import demo, init
 from gateway.cli.main import main
 from gateway.cli.outbox_cmd import outbox
 from gateway.cli.run_cmd import run
+from gateway.cli.serve_cmd import serve
 from gateway.cli.transfers_cmd import transfers
 
-for command in (init, demo, run, db, config, connectors_command, check, transfers, outbox, cases):
+for command in (
+    init,
+    demo,
+    run,
+    serve,
+    db,
+    config,
+    connectors_command,
+    check,
+    transfers,
+    outbox,
+    cases,
+):
     main.add_command(command)
 
 __all__ = ["main"]

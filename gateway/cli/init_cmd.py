@@ -9,6 +9,7 @@ import click
 
 from gateway.cli.main import as_of_date, as_of_option
 from gateway.config import load_config
+from gateway.demo.erps import DEMO_ERPS
 from gateway.demo.run import run_demo
 from gateway.pipeline import summary_lines
 from gateway.sample.init import init_folder
@@ -40,12 +41,19 @@ def init(folder: Path, as_of: object) -> None:
 @click.command()
 @click.argument("folder", type=click.Path(path_type=Path), default="claimbridge-demo")
 @as_of_option
-def demo(folder: Path, as_of: object) -> None:
+@click.option(
+    "--erp",
+    type=click.Choice(sorted(DEMO_ERPS)),
+    default="csv",
+    show_default=True,
+    help="Which simulated ERP to run the loop with.",
+)
+def demo(folder: Path, as_of: object, erp: str) -> None:
     """Run the whole loop in FOLDER with a simulated ERP and a simulated agency.
 
     Creates FOLDER (with `init`) if needed; run it again and it changes nothing.
     """
-    result = run_demo(folder, as_of_date(as_of), say=click.echo)
+    result = run_demo(folder, as_of_date(as_of), say=click.echo, erp=erp)
     click.echo("")
     click.echo("First cycle:")
     click.echo("\n".join(summary_lines(result.first)))

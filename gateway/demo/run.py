@@ -20,9 +20,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from gateway.config import load_config
+from gateway.demo.erps import DEMO_ERPS
 from gateway.demo.file_agency import FileAgencySimulator
 from gateway.pipeline import RunContext, RunSummary, run_cycle
-from gateway.sample.data import day_two_export
 from gateway.sample.init import CONFIG_NAME, init_folder
 from gateway.storage.database import create_store
 from gateway.storage.migrations import upgrade
@@ -45,12 +45,15 @@ def run_demo(
     today: date,
     say: Callable[[str], None] = print,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    erp: str = "csv",
 ) -> DemoResult:
     folder = folder.resolve()
+    simulated_erp = DEMO_ERPS[erp]
     initialised = not (folder / CONFIG_NAME).exists()
     if initialised:
         init_folder(folder, today)
-        say(f"1. Initialised {folder} with an example configuration and today's ERP export.")
+        simulated_erp.prepare(folder, today)
+        say(f"1. Initialised {folder} with an example configuration and {simulated_erp.describe}.")
     else:
         say(f"1. {folder} is already initialised: running the loop again.")
     config = load_config(folder / CONFIG_NAME)
@@ -71,14 +74,11 @@ def run_demo(
             if status_files
             else "3. The simulated agency had nothing new to answer."
         )
-        day_two = folder / "erp" / "exports" / f"open_items_{today:%Y%m%d}_2.csv"
-        archived = folder / "erp" / "exports" / "archive" / day_two.name
-        written = not day_two.exists() and not archived.exists()
+        written = simulated_erp.next_day(folder, today)
         if written:
-            day_two.write_bytes(day_two_export(today))
-            say("4. The simulated ERP wrote its next export: one item paid directly, one in part.")
+            say("4. In the simulated ERP, one item was paid directly and another one in part.")
         else:
-            say("4. The simulated ERP's next export was already written.")
+            say("4. The simulated ERP had already moved on.")
         say("5. Second cycle: direct payments, agency updates, write-back, notices.")
         second = run_cycle(context)
     finally:

@@ -1,0 +1,13 @@
+"""Every router of the API. A new area of the API adds its module's router here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gateway.api import health
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: list[APIRouter] = [
+    health.router,
+]
