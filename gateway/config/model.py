@@ -125,7 +125,7 @@ class PolicyConfig(_Section):
 
 
 class ScheduleConfig(_Section):
-    job: Literal["cycle", "extract", "select", "handover", "returns", "writeback", "notices"]
+    job: Literal["cycle", "extract", "select", "handover", "updates", "writeback", "notices"]
     cron: str = Field(description="five-field cron expression, e.g. '30 6 * * 1-5'")
     timezone: str = "UTC"
     target: str | None = Field(
