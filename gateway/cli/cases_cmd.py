@@ -196,49 +196,25 @@ def _decide(state: CliState, kind: EventKind, references: tuple[str, ...], reaso
         sys.exit(1)
 
 
-_reason = click.option("--reason", default="", help="Why (kept in the case's history).")
+def _decision_command(name: str, kind: EventKind, summary: str) -> click.Command:
+    @click.argument("references", nargs=-1, required=True)
+    @click.option("--reason", default="", help="Why (kept in the case's history).")
+    @pass_state
+    def command(state: CliState, references: tuple[str, ...], reason: str) -> None:
+        _decide(state, kind, references, reason)
+
+    return cases.command(name, help=summary)(command)
 
 
-@cases.command("approve")
-@click.argument("references", nargs=-1, required=True)
-@_reason
-@pass_state
-def approve(state: CliState, references: tuple[str, ...], reason: str) -> None:
-    """Approve proposed cases for handover."""
-    _decide(state, EventKind.APPROVED, references, reason)
-
-
-@cases.command("hold")
-@click.argument("references", nargs=-1, required=True)
-@_reason
-@pass_state
-def hold(state: CliState, references: tuple[str, ...], reason: str) -> None:
-    """Hold proposed cases back (approve them later)."""
-    _decide(state, EventKind.HELD, references, reason)
-
-
-@cases.command("dismiss")
-@click.argument("references", nargs=-1, required=True)
-@_reason
-@pass_state
-def dismiss(state: CliState, references: tuple[str, ...], reason: str) -> None:
-    """Decide against handing cases over."""
-    _decide(state, EventKind.DISMISSED, references, reason)
-
-
-@cases.command("recall")
-@click.argument("references", nargs=-1, required=True)
-@_reason
-@pass_state
-def recall(state: CliState, references: tuple[str, ...], reason: str) -> None:
-    """Recall cases from the agency (it is told, and the ERP's dunning takes them back)."""
-    _decide(state, EventKind.RECALL, references, reason)
-
-
-@cases.command("reopen")
-@click.argument("references", nargs=-1, required=True)
-@_reason
-@pass_state
-def reopen(state: CliState, references: tuple[str, ...], reason: str) -> None:
-    """Reopen closed cases."""
-    _decide(state, EventKind.REOPEN, references, reason)
+for _name, _kind, _summary in (
+    ("approve", EventKind.APPROVED, "Approve proposed cases for handover."),
+    ("hold", EventKind.HELD, "Hold proposed cases back (approve them later)."),
+    ("dismiss", EventKind.DISMISSED, "Decide against handing cases over."),
+    (
+        "recall",
+        EventKind.RECALL,
+        "Recall cases from the agency (it is told, and the ERP's dunning takes them back).",
+    ),
+    ("reopen", EventKind.REOPEN, "Reopen closed cases."),
+):
+    _decision_command(_name, _kind, _summary)
