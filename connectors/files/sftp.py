@@ -64,6 +64,7 @@ class SftpFolders:
         self._session: SftpSession | None = None
         self._posix_rename = options.posix_rename
         self._introduced = False
+        self._connect_failed = False
 
     # --- addresses -----------------------------------------------------------------------
 
@@ -81,7 +82,9 @@ class SftpFolders:
         # the CLI does not pay for it.
         from connectors.files.sftp_session import open_session
 
+        self._connect_failed = True
         self._session = open_session(self._options, self._base)
+        self._connect_failed = False
         return self._session
 
     def _connected(self) -> bool:
@@ -107,18 +110,25 @@ class SftpFolders:
             self._drop()
             raise
 
-    def _attempts(self, what: str, work: Callable[[int], T]) -> T:
-        """Run `work(attempt)` until it succeeds, connecting again after a dropped connection,
-        at most `transfer_attempts` times."""
+    def _attempts(self, what: str, work: Callable[[int], T], done: Callable[[], str]) -> T:
+        """Run `work(attempt)`; after a connection that dropped during the transfer, connect
+        again and run it again (it resumes), at most `transfer_attempts` times in all. A
+        connection that cannot be opened is not tried again here: the next run will."""
         attempts = self._options.transfer_attempts
         for attempt in range(1, attempts + 1):
             try:
                 return work(attempt)
             except ConnectionFailed as exc:
-                if attempt == attempts:
-                    raise
+                if self._connect_failed or attempt == attempts:
+                    tried = f" after {attempt} attempts" if attempt > 1 else ""
+                    raise ConnectionFailed(f"{what} failed{tried} ({done()}): {exc}") from None
                 log.warning(
-                    "%s: %s; connecting again (attempt %d of %d)", what, exc, attempt + 1, attempts
+                    "%s interrupted (%s): %s; connecting again (attempt %d of %d)",
+                    what,
+                    done(),
+                    exc,
+                    attempt + 1,
+                    attempts,
                 )
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -256,7 +266,14 @@ class SftpFolders:
                         raise _changed(where, first[0], after)
                     return size
 
-            size = self._attempts(f"download of {where}", attempt)
+            size = self._attempts(
+                f"download of {where}",
+                attempt,
+                lambda: (
+                    f"{got[0]} of {first[0][0] if first else '?'} bytes received; the file "
+                    "stays in place"
+                ),
+            )
         return size, digest.hexdigest()
 
     def _upload(self, spool: IO[bytes], folder: str, name: str, size: int) -> None:
@@ -293,7 +310,7 @@ class SftpFolders:
                     )
                 spool.seek(start)
                 acknowledged[0] = start
-                with sftp.open(part, "r+b" if start else "wb") as handle:
+                with self._open_part(sftp, part, start) as handle:
                     write_from(
                         sftp, handle, cast(BinaryIO, spool), start, session.limits.write, progress
                     )
@@ -307,7 +324,24 @@ class SftpFolders:
                     )
                 self._rename(sftp, part, final)
 
-        self._attempts(f"upload of {where}", attempt)
+        self._attempts(
+            f"upload of {where}",
+            attempt,
+            lambda: f"{acknowledged[0]} of {size} bytes sent; nothing published under that name",
+        )
+
+    def _open_part(self, sftp: paramiko.SFTPClient, part: str, start: int) -> paramiko.SFTPFile:
+        if start:
+            return sftp.open(part, "r+b")
+        try:
+            return sftp.open(part, "wb")
+        except PermissionError:
+            # A .part of someone else's (an earlier process under another account): ours to
+            # replace if the folder lets us.
+            if not self._exists(sftp, part):
+                raise
+            sftp.remove(part)
+            return sftp.open(part, "wb")
 
     def _rename(self, sftp: paramiko.SFTPClient, part: str, final: str) -> None:
         """Give the uploaded file its final name, replacing an earlier file of that name."""

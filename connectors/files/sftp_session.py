@@ -280,11 +280,14 @@ def _load_key(data: bytes, passphrase: str | None, origin: str, address: str) ->
                 else "is not protected by a passphrase: remove private_key_passphrase"
             )
         ) from None
-    except ValueError as exc:
-        wrong = "password" in str(exc).lower() or "decrypt" in str(exc).lower()
+    except ValueError:
+        # With a passphrase, cryptography cannot tell a wrong one from a damaged file.
         raise (
-            AuthenticationFailed(f"{address}: the passphrase of {origin} is wrong")
-            if wrong and passphrase
+            AuthenticationFailed(
+                f"{address}: {origin} cannot be decrypted: the passphrase is wrong (or the key "
+                "is damaged)"
+            )
+            if passphrase
             else ConfigurationError(f"{address}: {origin} is not a private key SSH can use")
         ) from None
     except paramiko.SSHException as exc:
@@ -437,4 +440,4 @@ def _reason(exc: BaseException | None) -> str:
         return "unknown reason"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    return str(exc) or type(exc).__name__
+    return str(exc).rstrip(": ") or type(exc).__name__
