@@ -23,8 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
+
+from connectors.files import sftp_pipeline
 
 SSHD = Path("/usr/sbin/sshd")
 SERVER_ENV = "CLAIMBRIDGE_TEST_SFTP_SERVER"
@@ -254,3 +259,59 @@ class SftpServer:
     def cleanup(self) -> None:
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# --- faults at a chosen moment ---------------------------------------------------------------
+
+
+def once(action: Callable[[], None]) -> Callable[[], None]:
+    done: list[bool] = []
+
+    def run() -> None:
+        if not done:
+            done.append(True)
+            action()
+
+    return run
+
+
+def interrupt_upload(
+    monkeypatch: pytest.MonkeyPatch, after: int, action: Callable[[], None]
+) -> None:
+    """Run `action` (kill the server...) once `after` bytes of an upload were acknowledged."""
+    original = sftp_pipeline.write_from
+    fire = once(action)
+
+    def write_from(
+        sftp: Any, handle: Any, source: Any, start: int, request: int, progress: Any = None
+    ) -> int:
+        def observe(offset: int) -> None:
+            if progress is not None:
+                progress(offset)
+            if offset >= after:
+                fire()
+
+        return original(sftp, handle, source, start, request, observe)
+
+    monkeypatch.setattr(sftp_pipeline, "write_from", write_from)
+
+
+def interrupt_download(
+    monkeypatch: pytest.MonkeyPatch, after: int, action: Callable[[], None]
+) -> None:
+    """Run `action` once `after` bytes of a download arrived."""
+    original = sftp_pipeline.read_range
+    fire = once(action)
+
+    def read_range(sftp: Any, handle: Any, start: int, end: int, request: int, sink: Any) -> int:
+        seen = [start]
+
+        def observe(data: bytes) -> None:
+            sink(data)
+            seen[0] += len(data)
+            if seen[0] >= after:
+                fire()
+
+        return original(sftp, handle, start, end, request, observe)
+
+    monkeypatch.setattr(sftp_pipeline, "read_range", read_range)

@@ -9,7 +9,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,9 @@ from connectors.base import (
     Outcome,
     RetriableError,
 )
-from connectors.files import Inbox, InboxOptions, SftpFolders, SftpTransportOptions, sftp_pipeline
+from connectors.files import Inbox, InboxOptions, SftpFolders, SftpTransportOptions
 from connectors.secrets import SecretValue
-from tests.sftp_server import SftpServer
+from tests.sftp_server import SftpServer, interrupt_download, interrupt_upload
 
 
 @pytest.fixture(scope="module")
@@ -66,59 +66,6 @@ def publish(t: SftpFolders, folder: str, name: str, data: bytes) -> Any:
         for start in range(0, len(data), 1 << 20):
             writer.write(data[start : start + (1 << 20)])
     return upload
-
-
-def once(action: Callable[[], None]) -> Callable[[], None]:
-    done: list[bool] = []
-
-    def run() -> None:
-        if not done:
-            done.append(True)
-            action()
-
-    return run
-
-
-def interrupt_upload(
-    monkeypatch: pytest.MonkeyPatch, after: int, action: Callable[[], None]
-) -> None:
-    """Run `action` (kill the server...) once `after` bytes of an upload were acknowledged."""
-    original = sftp_pipeline.write_from
-    fire = once(action)
-
-    def write_from(
-        sftp: Any, handle: Any, source: Any, start: int, request: int, progress: Any = None
-    ) -> int:
-        def observe(offset: int) -> None:
-            if progress is not None:
-                progress(offset)
-            if offset >= after:
-                fire()
-
-        return original(sftp, handle, source, start, request, observe)
-
-    monkeypatch.setattr(sftp_pipeline, "write_from", write_from)
-
-
-def interrupt_download(
-    monkeypatch: pytest.MonkeyPatch, after: int, action: Callable[[], None]
-) -> None:
-    """Run `action` once `after` bytes of a download arrived."""
-    original = sftp_pipeline.read_range
-    fire = once(action)
-
-    def read_range(sftp: Any, handle: Any, start: int, end: int, request: int, sink: Any) -> int:
-        seen = [start]
-
-        def observe(data: bytes) -> None:
-            sink(data)
-            seen[0] += len(data)
-            if seen[0] >= after:
-                fire()
-
-        return original(sftp, handle, start, end, request, observe)
-
-    monkeypatch.setattr(sftp_pipeline, "read_range", read_range)
 
 
 # --- folders and files -----------------------------------------------------------------------
