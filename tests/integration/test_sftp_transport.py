@@ -4,9 +4,12 @@ errors an integrator gets for each thing that can be wrong."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
+import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -43,6 +46,10 @@ def folders(server: SftpServer, request: pytest.FixtureRequest) -> str:
     name = str(request.node.name[:60])
     server.mkdir(server.path(name))
     return name
+
+
+def keygen(*args: str) -> None:
+    subprocess.run(["ssh-keygen", "-q", *args], check=True, stdout=subprocess.DEVNULL)
 
 
 def transport(server: SftpServer, **overrides: Any) -> SftpFolders:
@@ -360,7 +367,7 @@ def test_an_unknown_host_key_is_refused_with_the_fingerprint_seen(
 
 def test_a_changed_host_key_is_refused_naming_both_keys(server: SftpServer, tmp_path: Path) -> None:
     other = tmp_path / "other_key"
-    os.system(f"ssh-keygen -q -t ed25519 -N '' -f {other} >/dev/null")  # noqa: S605
+    keygen("-t", "ed25519", "-N", "", "-f", str(other))
     public = " ".join(Path(f"{other}.pub").read_text().split()[:2])
     known = tmp_path / "known_hosts"
     known.write_text(f"[127.0.0.1]:{server.port} {public}\n")
@@ -389,7 +396,7 @@ def test_a_pinned_fingerprint_is_enough_and_must_match(server: SftpServer) -> No
 
 def test_a_refused_key_names_the_user_and_the_key(server: SftpServer, tmp_path: Path) -> None:
     stranger = tmp_path / "stranger"
-    os.system(f"ssh-keygen -q -t ed25519 -N '' -f {stranger} >/dev/null")  # noqa: S605
+    keygen("-t", "ed25519", "-N", "", "-f", str(stranger))
     t = transport(server, private_key_file=str(stranger))
     with pytest.raises(AuthenticationFailed) as failure:
         t.list(".")
@@ -402,7 +409,7 @@ def test_a_key_given_as_text_with_its_passphrase(server: SftpServer, tmp_path: P
     protected = tmp_path / "protected"
     protected.write_bytes(server.client_key.read_bytes())
     protected.chmod(0o600)
-    os.system(f"ssh-keygen -q -p -N 'open sesame' -f {protected} >/dev/null")  # noqa: S605
+    keygen("-p", "-N", "open sesame", "-f", str(protected))
     text = SecretValue(protected.read_text())
     t = transport(
         server,
@@ -437,7 +444,7 @@ def test_name_resolution_refusal_and_silence_are_told_apart(server: SftpServer) 
     unknown = transport(server, host="no-such-host.invalid")
     with pytest.raises(ConnectionFailed, match="cannot be resolved"):
         unknown.list(".")
-    with socket_listening() as (port, _):
+    with socket_listening() as port:
         silent = transport(server, port=port, timeouts={"banner": 0.5, "connect": 2})
         with pytest.raises(ConnectionFailed, match=r"no SSH greeting within 0\.5 s"):
             silent.list(".")
@@ -446,19 +453,13 @@ def test_name_resolution_refusal_and_silence_are_told_apart(server: SftpServer) 
         closed.list(".")
 
 
-class socket_listening:  # noqa: N801 - a context manager used like a function
+@contextlib.contextmanager
+def socket_listening() -> Iterator[int]:
     """A TCP port that accepts connections and says nothing (not an SSH server)."""
-
-    def __enter__(self) -> tuple[int, Any]:
-        import socket
-
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen()
-        return int(self._sock.getsockname()[1]), self._sock
-
-    def __exit__(self, *exc: object) -> None:
-        self._sock.close()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
 
 
 def test_missing_folders_and_permissions_are_named(server: SftpServer, folders: str) -> None:
