@@ -124,7 +124,7 @@ class _Server(asyncssh.SSHServer):
         return True
 
 
-async def _serve(port: int, host_key: str, authorized_keys: str, as_user: str) -> None:
+async def _serve(port: int, host_keys: list[str], authorized_keys: str, as_user: str) -> None:
     sftp: Any = True
     if as_user:
         account = pwd.getpwnam(as_user)
@@ -133,7 +133,7 @@ async def _serve(port: int, host_key: str, authorized_keys: str, as_user: str) -
         "127.0.0.1",
         port,
         server_factory=_Server,
-        server_host_keys=[host_key],
+        server_host_keys=host_keys,
         authorized_client_keys=authorized_keys,
         sftp_factory=sftp,
         allow_scp=False,
@@ -153,7 +153,7 @@ async def _serve(port: int, host_key: str, authorized_keys: str, as_user: str) -
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--host-key", required=True)
+    parser.add_argument("--host-key", required=True, action="append")
     parser.add_argument("--authorized-keys", required=True)
     parser.add_argument("--as-user", default="")
     args = parser.parse_args()

@@ -59,7 +59,7 @@ def server_kind() -> str:
 class SftpServer:
     """An SFTP server on 127.0.0.1 with its own keys and a folder `root` the client owns."""
 
-    def __init__(self, kind: str | None = None) -> None:
+    def __init__(self, kind: str | None = None, extra_host_keys: tuple[str, ...] = ()) -> None:
         self.kind = kind or server_kind()
         # Not under pytest's tmp_path: that is private to root, and the client may be nobody.
         self.folder = Path(tempfile.mkdtemp(prefix="claimbridge-sftp-test-"))
@@ -70,6 +70,8 @@ class SftpServer:
         self.root = self.folder / "srv"
         self.mkdir(self.root)
         self.host_key = self.folder / "ssh_host_ed25519_key"
+        # more host keys the server offers (e.g. "rsa"), not in known_hosts
+        self.extra_host_keys = [self.folder / f"ssh_host_{kind}_key" for kind in extra_host_keys]
         self.client_key = self.folder / "client_key"
         self.known_hosts = self.folder / "known_hosts"
         self._make_keys()
@@ -82,11 +84,16 @@ class SftpServer:
         if shutil.which("ssh-keygen"):
             _keygen(self.host_key)
             _keygen(self.client_key)
+            for path in self.extra_host_keys:
+                _keygen(path, path.name.split("_")[2])
         else:
             import asyncssh
 
-            for path in (self.host_key, self.client_key):
-                key = asyncssh.generate_private_key("ssh-ed25519", comment="claimbridge-test")
+            for path in (self.host_key, self.client_key, *self.extra_host_keys):
+                algorithm = {"rsa": "ssh-rsa", "ecdsa": "ecdsa-sha2-nistp256"}.get(
+                    path.name.split("_")[2] if path in self.extra_host_keys else "", "ssh-ed25519"
+                )
+                key = asyncssh.generate_private_key(algorithm, comment="claimbridge-test")
                 key.write_private_key(str(path))
                 key.write_public_key(str(path) + ".pub")
                 path.chmod(0o600)
@@ -154,6 +161,7 @@ class SftpServer:
                 str(self.port),
                 "--host-key",
                 str(self.host_key),
+                *(arg for path in self.extra_host_keys for arg in ("--host-key", str(path))),
                 "--authorized-keys",
                 str(self.folder / "authorized_keys"),
             ]
@@ -178,6 +186,7 @@ class SftpServer:
                     f"Port {self.port}",
                     "ListenAddress 127.0.0.1",
                     f"HostKey {self.host_key}",
+                    *(f"HostKey {path}" for path in self.extra_host_keys),
                     f"PidFile {self.folder / 'sshd.pid'}",
                     f"AuthorizedKeysFile {self.folder / 'authorized_keys'}",
                     "PasswordAuthentication no",

@@ -92,11 +92,13 @@ def open_session(options: SftpTransportOptions, base_dir: Path) -> SftpSession:
         transport.auth_timeout = timeouts.auth
         transport.channel_timeout = timeouts.channel
         if known:
-            # Ask for a key type we can check; the others stay acceptable after it.
+            # Ask for a key type we can check first (a server with several keys would otherwise
+            # present one known_hosts does not list, which would look like a changed key).
             security = transport.get_security_options()
             offered = list(security.key_types)
-            security.key_types = [t for t in offered if t in known] + [
-                t for t in offered if t not in known
+            wanted = {algorithm for kind in known for algorithm in _ALGORITHMS.get(kind, (kind,))}
+            security.key_types = [t for t in offered if t in wanted] + [
+                t for t in offered if t not in wanted
             ]
         try:
             transport.start_client(timeout=timeouts.banner + timeouts.auth)
@@ -119,6 +121,9 @@ def open_session(options: SftpTransportOptions, base_dir: Path) -> SftpSession:
 
 
 # --- steps ---------------------------------------------------------------------------------
+
+# known_hosts names an RSA key "ssh-rsa"; the algorithms that prove it are these.
+_ALGORITHMS = {"ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")}
 
 
 def _connect_socket(options: SftpTransportOptions) -> socket.socket:

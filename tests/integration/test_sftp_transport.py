@@ -394,6 +394,26 @@ def test_a_pinned_fingerprint_is_enough_and_must_match(server: SftpServer) -> No
     assert server.host_fingerprint in str(failure.value) and wrong in str(failure.value)
 
 
+def test_a_server_with_several_host_keys_is_asked_for_the_one_known() -> None:
+    server = SftpServer(extra_host_keys=("rsa",))
+    server.start()
+    try:
+        (rsa,) = server.extra_host_keys
+        public = " ".join(Path(f"{rsa}.pub").read_text().split()[:2])
+        only_rsa = server.folder / "known_hosts_rsa"
+        only_rsa.write_text(f"[127.0.0.1]:{server.port} {public}\n")
+        for known, kind in ((only_rsa, "ssh-rsa"), (server.known_hosts, "ssh-ed25519")):
+            t = transport(server, known_hosts=str(known))
+            try:
+                result = t.check(".", writable=False)
+            finally:
+                t.close()
+            assert result.ok, result.detail
+            assert f"host key {kind} SHA256:" in result.detail
+    finally:
+        server.cleanup()
+
+
 def test_a_refused_key_names_the_user_and_the_key(server: SftpServer, tmp_path: Path) -> None:
     stranger = tmp_path / "stranger"
     keygen("-t", "ed25519", "-N", "", "-f", str(stranger))
