@@ -127,5 +127,4 @@ class SftpTransportOptions(BaseModel):
     def remote_path(self, folder: str, name: str = "") -> str:
         """A folder (or a file in it) on the server: relative folders start at `root`."""
         base = folder if posixpath.isabs(folder) or not self.root else f"{self.root}/{folder}"
-        path = posixpath.normpath(f"{base}/{name}" if name else base)
-        return path
+        return posixpath.normpath(f"{base}/{name}" if name else base)
