@@ -296,8 +296,8 @@ def main() -> None:
     from tests.sftp_server import SftpServer
 
     server = SftpServer()
-    server.start()
     try:
+        server.start()
         with tempfile.TemporaryDirectory() as tmp:
             figures = _measure(server, Path(tmp), args.cases, args.events, args.repeat)
     finally:

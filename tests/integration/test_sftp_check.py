@@ -21,8 +21,8 @@ from tests.sftp_server import SftpServer
 @pytest.fixture
 def server() -> Iterator[SftpServer]:
     server = SftpServer()
-    server.start()
     try:
+        server.start()
         yield server
     finally:
         server.cleanup()

@@ -36,8 +36,8 @@ from tests.sftp_server import SftpServer, interrupt_download, interrupt_upload
 @pytest.fixture
 def server() -> Iterator[SftpServer]:
     server = SftpServer()
-    server.start()
     try:
+        server.start()
         yield server
     finally:
         server.cleanup()

@@ -33,8 +33,8 @@ from tests.sftp_server import SftpServer, interrupt_download, interrupt_upload
 @pytest.fixture(scope="module")
 def server() -> Iterator[SftpServer]:
     server = SftpServer()
-    server.start()
     try:
+        server.start()
         yield server
     finally:
         server.cleanup()
@@ -238,8 +238,8 @@ def test_an_upload_cut_by_a_dead_server_is_never_visible_and_completes_later(
 def folders_server() -> Iterator[SftpServer]:
     """A server of the test's own, for tests that kill it."""
     server = SftpServer()
-    server.start()
     try:
+        server.start()
         yield server
     finally:
         server.cleanup()
@@ -396,8 +396,8 @@ def test_a_pinned_fingerprint_is_enough_and_must_match(server: SftpServer) -> No
 
 def test_a_server_with_several_host_keys_is_asked_for_the_one_known() -> None:
     server = SftpServer(extra_host_keys=("rsa",))
-    server.start()
     try:
+        server.start()
         (rsa,) = server.extra_host_keys
         public = " ".join(Path(f"{rsa}.pub").read_text().split()[:2])
         only_rsa = server.folder / "known_hosts_rsa"
