@@ -2,6 +2,7 @@
 
 from connectors.files.inbox import InboundFile, Inbox, InboxOptions
 from connectors.files.local import LocalFolders, LocalTransportOptions
+from connectors.files.sftp import SftpFolders, SftpTimeouts, SftpTransportOptions
 from connectors.files.transport import FileTransport, HashingWriter, LocalCopy, RemoteEntry, Upload
 from connectors.files.transports import TransportOptions, open_transport
 
@@ -15,6 +16,9 @@ __all__ = [
     "LocalFolders",
     "LocalTransportOptions",
     "RemoteEntry",
+    "SftpFolders",
+    "SftpTimeouts",
+    "SftpTransportOptions",
     "TransportOptions",
     "Upload",
     "open_transport",

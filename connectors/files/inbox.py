@@ -92,13 +92,19 @@ class Inbox:
     def pending(self) -> Iterator[InboundFile]:
         """Files matching the pattern that have settled. A file modified within
         `settle_seconds` is looked at again after that time; if its size or time changed, it
-        is left for the next poll."""
+        is left for the next poll. On a server whose clock is not ours (SFTP), a file's age
+        cannot be told from its time: every file is looked at twice, `settle_seconds` apart."""
         entries = self._matching()
         now = self._clock()
-        fresh = {e.name: e for e in entries if now - e.mtime < self.options.settle_seconds}
+        settle = self.options.settle_seconds
+        if self.transport.local_clock:
+            fresh = {e.name: e for e in entries if now - e.mtime < settle}
+            wait = settle - (now - max((e.mtime for e in fresh.values()), default=now))
+        else:
+            fresh = {e.name: e for e in entries} if settle > 0 else {}
+            wait = settle
         if fresh:
-            newest = max(e.mtime for e in fresh.values())
-            self._sleep(max(0.0, self.options.settle_seconds - (now - newest)))
+            self._sleep(min(settle, max(0.0, wait)))
             again = {e.name: e for e in self._matching()}
             entries = [
                 again[e.name]

@@ -29,6 +29,7 @@ class LocalFolders:
     """A `FileTransport` over local folders."""
 
     channel = "local"
+    local_clock = True
 
     def __init__(self, base_dir: Path) -> None:
         self._base = base_dir

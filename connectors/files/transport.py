@@ -71,6 +71,11 @@ class FileTransport(Protocol):
     def channel(self) -> str:
         """'local' or 'sftp', as the transfer log shows it."""
 
+    @property
+    def local_clock(self) -> bool:
+        """Whether file times come from this machine's clock (so a file's age can be told
+        from its modification time)."""
+
     def location(self, folder: str, name: str = "") -> str:
         """A human-readable address of a folder or file (no secrets)."""
 

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field
 
 from connectors.files.local import LocalFolders, LocalTransportOptions
+from connectors.files.sftp import SftpFolders
+from connectors.files.sftp_options import SftpTransportOptions
 from connectors.files.transport import FileTransport
 
 __all__ = ["TransportOptions", "open_transport"]
 
 # One member per transport; `kind` tells them apart in the configuration.
-TransportOptions = LocalTransportOptions
+TransportOptions = Annotated[
+    LocalTransportOptions | SftpTransportOptions, Field(discriminator="kind")
+]
 
 
-def open_transport(options: TransportOptions, base_dir: Path) -> FileTransport:
-    """The transport the options describe. Relative local folders start at `base_dir`."""
+def open_transport(
+    options: LocalTransportOptions | SftpTransportOptions, base_dir: Path
+) -> FileTransport:
+    """The transport the options describe. Relative local folders, key files and known_hosts
+    files start at `base_dir`. An SFTP transport connects on first use."""
+    if isinstance(options, SftpTransportOptions):
+        return SftpFolders(options, base_dir)
     return LocalFolders(base_dir)

@@ -209,6 +209,19 @@ def _key(path: Path_) -> str:
     return text
 
 
+def _without_tags(raw: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The key path of an error in the data as written: pydantic puts the member of a union
+    chosen by `kind` (e.g. `transport.sftp.host`) in the path, the file has no such key."""
+    path: list[Any] = []
+    node = raw
+    for part in loc:
+        if isinstance(node, dict) and part not in node and node.get("kind") == part:
+            continue
+        path.append(part)
+        node = node.get(part) if isinstance(node, dict) else None
+    return tuple(path)
+
+
 # --- checking ------------------------------------------------------------------------------
 
 
@@ -222,9 +235,11 @@ class _Checker:
     def problem(self, path: Path_, message: str) -> None:
         self.problems.append((_line(self.positions, path), _key(path), message))
 
-    def validation(self, prefix: Path_, exc: ValidationError) -> None:
+    def validation(self, prefix: Path_, exc: ValidationError, raw: Any = None) -> None:
         for error in exc.errors():
             loc = tuple(p for p in error["loc"] if not str(p).startswith("function-"))
+            if raw is not None:
+                loc = _without_tags(raw, loc)
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":
                 message = "unknown key"
@@ -247,7 +262,7 @@ class _Checker:
         try:
             options: BaseModel = entry.cls.Options.model_validate(raw)
         except ValidationError as exc:
-            self.validation(path, exc)
+            self.validation(path, exc, raw)
             return None
         return options
 

@@ -38,7 +38,13 @@ from gateway.pipeline.item_rows import (
     fits_the_store,
     item_key_of,
 )
-from gateway.pipeline.transfers import fail_transfer, log_skipped, start_transfer
+from gateway.pipeline.transfers import (
+    fail_transfer,
+    log_failed,
+    log_skipped,
+    settle_snapshot,
+    start_transfer,
+)
 from gateway.storage.models import CaseRow, OpenItemRow
 from gateway.storage.repositories.items import (
     ActiveItem,
@@ -84,6 +90,21 @@ def extract_source(ctx: RunContext, source_name: str) -> list[SnapshotResult]:
     try:
         for snapshot in source.snapshots(ctx.as_of):
             results.append(_snapshot(ctx, source_name, mapping, snapshot))
+    except ConnectorError as exc:
+        # Listing or fetching failed (the server is down, the connection dropped during a
+        # download, a file is still being written): nothing of that file was read, and it
+        # waits for the next run. IT sees it in the transfer log.
+        transfer_id = log_failed(
+            ctx.store,
+            direction="inbound",
+            kind=KIND,
+            channel=ctx.config.sources[source_name].connector.name,
+            partner=source_name,
+            error=str(exc),
+        )
+        results.append(
+            SnapshotResult(source_name, "(pick-up)", "failed", transfer_id, error=str(exc))
+        )
     finally:
         close = getattr(source, "close", None)
         if close:
@@ -116,8 +137,10 @@ def _snapshot(
                 sha256=sha256,
                 size=snapshot.size,
             )
-            snapshot.settle(Outcome.DUPLICATE)
-            return SnapshotResult(source, label, "skipped", tid, notes=[reason])
+            note = settle_snapshot(store, snapshot, Outcome.DUPLICATE, tid)
+            return SnapshotResult(
+                source, label, "skipped", tid, notes=[reason] + ([note] if note else [])
+            )
 
     transfer_id = start_transfer(
         store,
@@ -132,7 +155,7 @@ def _snapshot(
             result = _load(ctx, session, source, mapping, snapshot, transfer_id)
     except FormatError as exc:
         fail_transfer(store, transfer_id, str(exc))
-        snapshot.settle(Outcome.REJECTED, str(exc))
+        settle_snapshot(store, snapshot, Outcome.REJECTED, transfer_id, str(exc))
         return SnapshotResult(source, label, "failed", transfer_id, error=str(exc))
     except IntegrityError:
         reason = "processed meanwhile by another claimbridge process"
@@ -147,7 +170,9 @@ def _snapshot(
         fail_transfer(store, transfer_id, f"internal error: {type(exc).__name__}: {exc}")
         snapshot.settle(Outcome.RETRY)
         raise
-    snapshot.settle(Outcome.PROCESSED)
+    note = settle_snapshot(store, snapshot, Outcome.PROCESSED, transfer_id)
+    if note:
+        result.notes.append(note)
     return result
 
 

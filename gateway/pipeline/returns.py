@@ -20,7 +20,13 @@ from connectors.base import ConnectorError, FormatError, Outcome, Snapshot
 from gateway.pipeline.agency_events import agency_event
 from gateway.pipeline.case_updates import CaseUpdater
 from gateway.pipeline.context import RunContext
-from gateway.pipeline.transfers import fail_transfer, log_skipped, start_transfer
+from gateway.pipeline.transfers import (
+    fail_transfer,
+    log_failed,
+    log_skipped,
+    settle_snapshot,
+    start_transfer,
+)
 from gateway.storage.repositories.cases import CaseRepository
 from gateway.storage.repositories.transfers import Quarantined, TransferLog
 from mappings import ColumnsError, CompiledMapping, FieldError, RecordError
@@ -51,12 +57,27 @@ def ingest_updates(ctx: RunContext, agency: str) -> list[UpdateFileResult]:
     """Apply every waiting update file of an agency."""
     channel = ctx.config.open_agency(agency)
     mapping = ctx.config.agencies[agency].mappings["agency_events"]
+    results: list[UpdateFileResult] = []
     try:
-        return [_file(ctx, agency, mapping, snapshot) for snapshot in channel.fetch_updates()]
+        for snapshot in channel.fetch_updates():
+            results.append(_file(ctx, agency, mapping, snapshot))
+    except ConnectorError as exc:
+        # Listing or fetching failed: nothing of that file was applied; it waits for the next
+        # run, and IT sees why in the transfer log.
+        transfer_id = log_failed(
+            ctx.store,
+            direction="inbound",
+            kind=KIND,
+            channel=ctx.config.agencies[agency].config.channel,
+            partner=agency,
+            error=str(exc),
+        )
+        results.append(UpdateFileResult(agency, "(pick-up)", "failed", transfer_id, error=str(exc)))
     finally:
         close = getattr(channel, "close", None)
         if close:
             close()
+    return results
 
 
 def _file(
@@ -80,7 +101,7 @@ def _file(
                 sha256=snapshot.sha256,
                 size=snapshot.size,
             )
-            snapshot.settle(Outcome.DUPLICATE)
+            settle_snapshot(store, snapshot, Outcome.DUPLICATE, tid)
             return UpdateFileResult(agency, label, "skipped", tid)
     transfer_id = start_transfer(
         store,
@@ -95,7 +116,7 @@ def _file(
             result = _apply(ctx, session, agency, mapping, snapshot, transfer_id)
     except FormatError as exc:
         fail_transfer(store, transfer_id, str(exc))
-        snapshot.settle(Outcome.REJECTED, str(exc))
+        settle_snapshot(store, snapshot, Outcome.REJECTED, transfer_id, str(exc))
         return UpdateFileResult(agency, label, "failed", transfer_id, error=str(exc))
     except (ConnectorError, IntegrityError) as exc:
         fail_transfer(store, transfer_id, str(exc))
@@ -106,7 +127,7 @@ def _file(
         fail_transfer(store, transfer_id, f"internal error: {type(exc).__name__}: {exc}")
         snapshot.settle(Outcome.RETRY)
         raise
-    snapshot.settle(Outcome.PROCESSED)
+    settle_snapshot(store, snapshot, Outcome.PROCESSED, transfer_id)
     return result
 
 

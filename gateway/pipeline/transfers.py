@@ -7,10 +7,11 @@ the work fails, the work is rolled back and the transfer is marked failed in a n
 
 from __future__ import annotations
 
+from connectors.base import ConnectorError, Outcome, Snapshot
 from gateway.storage.database import Store
 from gateway.storage.repositories.transfers import TransferLog
 
-__all__ = ["fail_transfer", "log_skipped", "start_transfer"]
+__all__ = ["fail_transfer", "log_failed", "log_skipped", "settle_snapshot", "start_transfer"]
 
 
 def start_transfer(
@@ -49,3 +50,49 @@ def log_skipped(
         )
         log.finish(row.id, status="skipped", bytes_=size, sha256=sha256, summary=reason)
         return row.id
+
+
+def log_failed(
+    store: Store, *, direction: str, kind: str, channel: str, partner: str, error: str
+) -> int:
+    """A transfer that failed before anything was read: the partner's server could not be
+    reached, or a file could not be fetched. Nothing was taken; the files wait for the next
+    run."""
+    with store.unit_of_work() as session:
+        log = TransferLog(session)
+        row = log.start(direction=direction, kind=kind, channel=channel, partner=partner)
+        log.finish(row.id, status="failed", error=error[:4000])
+        return row.id
+
+
+_AFTERWARDS = {
+    Outcome.PROCESSED: "processed, but not moved to the archive",
+    Outcome.DUPLICATE: "skipped, but not moved to the archive",
+    Outcome.REJECTED: "refused, but not moved to the error folder",
+}
+_NEXT_RUN = {
+    Outcome.PROCESSED: "the next run skips it as already processed and archives it then",
+    Outcome.DUPLICATE: "the next run tries again",
+    Outcome.REJECTED: "the next run refuses it again and tries to move it again",
+}
+
+
+def settle_snapshot(
+    store: Store, snapshot: Snapshot, outcome: Outcome, transfer_id: int, reason: str = ""
+) -> str:
+    """Archive or set aside a snapshot once its outcome is committed.
+
+    If the partner's server fails now (connection dropped, no permission), what was committed
+    stays committed and the file stays where it was; its recorded hash makes the next run skip
+    it. The failure is added to the transfer's error, where IT sees it, and returned.
+    """
+    try:
+        snapshot.settle(outcome, reason)
+    except ConnectorError as exc:
+        message = f"{_AFTERWARDS[outcome]}: {exc}; {_NEXT_RUN[outcome]}"
+        with store.unit_of_work() as session:
+            row = TransferLog(session).get(transfer_id)
+            if row is not None:
+                row.error = (f"{row.error}; {message}" if row.error else message)[:4000]
+        return message
+    return ""
