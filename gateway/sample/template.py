@@ -39,7 +39,7 @@ sources:
 agencies:
   acme:
     display_name: ACME Inkasso GmbH
-    # Files in a shared folder (SFTP works the same way: see docs/integrator.md).
+    # Files in a shared folder (SFTP works the same way: see docs/sftp.md).
     channel: files
     options:
       format: csv                   # or json
