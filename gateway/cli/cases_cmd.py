@@ -10,9 +10,10 @@ import click
 
 from gateway.cli.main import CliState, pass_state
 from gateway.cli.table import render_table
+from gateway.domain.cases import CaseState
 from gateway.domain.events import EventKind
 from gateway.domain.money import Money
-from gateway.pipeline.decisions import Decision, DecisionRefused, decide
+from gateway.pipeline.decisions import Decision, DecisionRefused, approval_status, decide
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.cases import CaseFilter, CaseRepository
 
@@ -113,6 +114,21 @@ def show(state: CliState, reference: str) -> None:
                 f" paid directly {money(case.paid_directly_minor)},"
                 f" written off {money(case.written_off_minor)}, outstanding {money(outstanding)}"
             )
+            claims_as_of = f" as of {case.claims_as_of}" if case.claims_as_of else ""
+            click.echo(
+                f"  claimed besides the open amount{claims_as_of}: interest "
+                f"{money(case.interest_claimed_minor)}, fees {money(case.fees_claimed_minor)}"
+            )
+            status = approval_status(session, case)
+            approvers = f" ({', '.join(status.approvers)})" if status.approvers else ""
+            click.echo(
+                f"  policy {case.policy}; approvals: "
+                + (
+                    "automatic"
+                    if status.required == 0
+                    else f"{len(status.approvers)} of {status.required}{approvers}"
+                )
+            )
             click.echo("\nitems:")
             click.echo(
                 render_table(
@@ -189,6 +205,13 @@ def _decide(state: CliState, kind: EventKind, references: tuple[str, ...], reaso
                     click.echo(f"{reference}: refused: {exc}", err=True)
                     failed = True
                     continue
+                if kind is EventKind.APPROVED and applied.state_after is CaseState.SELECTED:
+                    status = approval_status(session, case)
+                    click.echo(
+                        f"{reference}: approval {len(status.approvers)} of {status.required} "
+                        "recorded; another person must approve"
+                    )
+                    continue
                 click.echo(f"{reference}: {applied.state_before} → {applied.state_after}")
     finally:
         store.dispose()
@@ -210,7 +233,7 @@ def approve(state: CliState, references: tuple[str, ...], reason: str) -> None:
 
 @cases.command("hold")
 @click.argument("references", nargs=-1, required=True)
-@_reason
+@click.option("--reason", required=True, help="Why (kept in the case's history).")
 @pass_state
 def hold(state: CliState, references: tuple[str, ...], reason: str) -> None:
     """Hold proposed cases back (approve them later)."""

@@ -81,7 +81,7 @@ def _attr(name: str) -> FieldValue:
         value = getattr(facts, name)
         if isinstance(value, bool):
             return "yes" if value else "no"
-        return repr(value) if value == "" else str(value)
+        return "(none)" if value == "" else str(value)
 
     return FieldValue(get, show)
 
