@@ -319,11 +319,13 @@ class RoutingRule(_Model):
     """Cases that meet `when` go to `agency` (the first rule that matches wins)."""
 
     agency: str
-    when: tuple[CaseCriteria, ...] = Field(min_length=1, description="all must hold")
+    when: tuple[CaseCriteria, ...] = Field(description="all must hold")
 
     @field_validator("when", mode="before")
     @classmethod
     def _when_list(cls, value: Any) -> Any:
+        if value in ([], {}, None):
+            raise ValueError("a routing rule needs at least one criterion")
         return _as_list(value)
 
 
