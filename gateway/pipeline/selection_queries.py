@@ -225,7 +225,35 @@ def find_groups(session: Session, policy: CompiledPolicy, as_of: date) -> list[G
         .outerjoin(debtor, and_(debtor.source == g.source, debtor.number == g.debtor_number))
         .order_by(g.total.desc(), g.source, g.debtor_number, g.currency)
     )
-    return [Group(*row) for row in session.execute(query)]
+    # PostgreSQL sums integers as numeric: every figure is read back as an int.
+    return [
+        Group(
+            source,
+            debtor_number,
+            currency,
+            int(items),
+            int(joined),
+            int(total),
+            oldest_due,
+            name,
+            country,
+            kind,
+            segment,
+        )
+        for (
+            source,
+            debtor_number,
+            currency,
+            items,
+            joined,
+            total,
+            oldest_due,
+            name,
+            country,
+            kind,
+            segment,
+        ) in session.execute(query)
+    ]
 
 
 # Up to this many groups, the query asks for exactly their items; beyond, it reads every
