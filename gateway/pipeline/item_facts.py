@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.orm import Session
@@ -57,53 +58,90 @@ def load_facts(
     """The facts of `item_ids` on `as_of`, in the order given (unknown ids are left out).
     Without `overdue_totals` the debtors' totals are not read (and are 0)."""
     item, debtor = OpenItemRow, DebtorRow
-    rows: dict[int, tuple[OpenItemRow, str, str, str]] = {}
+    # Plain columns, not ORM objects: explaining thousands of items reads them in bulk.
+    columns = (
+        item.id,
+        item.source,
+        item.company_code,
+        item.document_number,
+        item.fiscal_year,
+        item.line_item,
+        item.currency,
+        item.open_amount_minor,
+        item.dunning_level,
+        item.net_due_date,
+        item.last_dunning_date,
+        item.document_type,
+        item.debtor_number,
+        item.dunning_block,
+        item.disputed,
+        item.payment_promised_until,
+        func.coalesce(debtor.country, ""),
+        func.coalesce(debtor.kind, ""),
+        func.coalesce(debtor.segment, ""),
+    )
+    rows: dict[int, Any] = {}
     for start in range(0, len(item_ids), _CHUNK):
         chunk = item_ids[start : start + _CHUNK]
         query = (
-            select(
-                item,
-                func.coalesce(debtor.country, ""),
-                func.coalesce(debtor.kind, ""),
-                func.coalesce(debtor.segment, ""),
-            )
+            select(*columns)
             .outerjoin(
                 debtor, and_(debtor.source == item.source, debtor.number == item.debtor_number)
             )
             .where(item.id.in_(chunk))
         )
-        for row, country, kind, segment in session.execute(query):
-            rows[row.id] = (row, country, kind, segment)
-    debtors = {(r.source, r.debtor_number) for r, *_ in rows.values()}
+        for found_row in session.execute(query):
+            rows[found_row[0]] = found_row
+    debtors = {(r[1], r[12]) for r in rows.values()}
     totals = _overdue_totals(session, debtors, as_of) if overdue_totals and debtors else {}
     at_agency = _with_open_case(session, debtors) if debtors else set()
     found: list[ItemFacts] = []
     for item_id in item_ids:
-        if item_id not in rows:
+        row = rows.get(item_id)
+        if row is None:
             continue
-        r, country, kind, segment = rows[item_id]
+        (
+            _,
+            source,
+            company,
+            document,
+            year,
+            line,
+            currency,
+            open_minor,
+            level,
+            due,
+            dunned,
+            doc_type,
+            debtor_number,
+            block,
+            disputed,
+            promised,
+            country,
+            kind,
+            segment,
+        ) = row
         found.append(
             ItemFacts(
-                item_id=r.id,
-                key=f"{r.source}:{r.company_code}/{r.document_number}/{r.fiscal_year}/"
-                f"{r.line_item}",
-                source=r.source,
-                currency=r.currency,
-                open_amount_minor=r.open_amount_minor,
-                dunning_level=r.dunning_level,
-                net_due_date=r.net_due_date,
-                last_dunning_date=r.last_dunning_date,
-                company_code=r.company_code,
-                document_type=r.document_type,
-                debtor_number=r.debtor_number,
-                dunning_block=r.dunning_block,
-                disputed=r.disputed,
-                payment_promised_until=r.payment_promised_until,
+                item_id=item_id,
+                key=f"{source}:{company}/{document}/{year}/{line}",
+                source=source,
+                currency=currency,
+                open_amount_minor=open_minor,
+                dunning_level=level,
+                net_due_date=due,
+                last_dunning_date=dunned,
+                company_code=company,
+                document_type=doc_type,
+                debtor_number=debtor_number,
+                dunning_block=block,
+                disputed=bool(disputed),
+                payment_promised_until=promised,
                 country=country,
                 debtor_type=kind,
                 segment=segment,
-                debtor_overdue_total_minor=totals.get((r.source, r.debtor_number, r.currency), 0),
-                already_at_agency=(r.source, r.debtor_number) in at_agency,
+                debtor_overdue_total_minor=totals.get((source, debtor_number, currency), 0),
+                already_at_agency=(source, debtor_number) in at_agency,
             )
         )
     return found

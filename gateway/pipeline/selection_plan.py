@@ -9,7 +9,7 @@ stay candidates for the next run); a smaller case after it may still fit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -77,14 +77,28 @@ class SelectionPlan:
         return dict(sorted(found.items()))
 
 
-def _approvals(policy: CompiledPolicy, group: Group) -> int:
+def _approvals(policy: CompiledPolicy) -> Callable[[Group], int]:
+    """How many people must approve a case of `policy` (0: approved automatically)."""
     approval = policy.config.approval
+    above = approval.second_approval_above
     if approval.mode == "automatic":
-        return 0
-    if approval.second_approval_above is None:
-        return 1
-    bound = minor_bound(approval.second_approval_above, group.currency, Op.AT_MOST)
-    return 2 if bound is not None and group.total_minor > bound else 1
+        return lambda group: 0
+    if above is None:
+        return lambda group: 1
+    bounds = _per_currency(lambda currency: minor_bound(above, currency, Op.AT_MOST))
+    return lambda g: 2 if (b := bounds(g.currency)) is not None and g.total_minor > b else 1
+
+
+def _per_currency(bound: Callable[[str], int | None]) -> Callable[[str], int | None]:
+    """`bound` computed once per currency (a plan has many groups, few currencies)."""
+    known: dict[str, int | None] = {}
+
+    def cached(currency: str) -> int | None:
+        if currency not in known:
+            known[currency] = bound(currency)
+        return known[currency]
+
+    return cached
 
 
 def _case_facts(group: Group, as_of: date) -> CaseFacts:
@@ -140,15 +154,21 @@ def plan_selection(
     plan = SelectionPlan(policy.name, policy.version, as_of, policy.config.approval.mode)
     if with_counts:
         plan.candidates, plan.passing, plan.counts = count_exclusions(session, policy, as_of)
+    minimum = _per_currency(
+        lambda currency: minor_bound(policy.config.grouping.min_case_total, currency, Op.AT_LEAST)
+    )
+    approvals = _approvals(policy)
+    default = policy.config.agency
     planned: list[PlannedCase] = []
     for group in find_groups(session, policy, as_of):
-        if not policy.case_total_reached(group.currency, group.total_minor):
+        bound = minimum(group.currency)
+        if bound is None or group.total_minor < bound:
             plan.below_case_total.append(group)
             continue
-        agency, route = policy.route(_case_facts(group, as_of), as_of)
-        planned.append(
-            PlannedCase(group, agency, route.rule if route else None, _approvals(policy, group))
+        agency, route = (
+            policy.route(_case_facts(group, as_of), as_of) if policy.routes else (default, None)
         )
+        planned.append(PlannedCase(group, agency, route.rule if route else None, approvals(group)))
     kept, plan.held_back = _limit(policy, planned)
     # Cases are made (and numbered) in the order of their debtors, whatever their size.
     plan.cases = sorted(kept, key=lambda c: c.group.key)

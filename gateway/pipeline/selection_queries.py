@@ -98,7 +98,7 @@ class SelectedItem:
 
 def _candidates(policy: CompiledPolicy, item: Any) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
-        item.is_open.is_(True),
+        item.is_open == true(),
         ~exists().where(CaseItemRow.item_id == item.id),
     ]
     if policy.config.sources is not None:
