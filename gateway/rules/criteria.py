@@ -42,11 +42,13 @@ class Verdict:
 
 @dataclass(frozen=True, slots=True)
 class Leaf:
-    """A test on one field: the test as written, the field, and how to read its value."""
+    """A test on one field: the test as written, the field, how to read its value, and what
+    the test asks, as an explanation shows it."""
 
     test: Test
     spec: FieldSpec
     value: FieldValue
+    wanted: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,7 +68,7 @@ class Criterion:
                 self.label,
                 self.check(facts, as_of),
                 self.leaf.value.show(facts, as_of),
-                _wanted(self.leaf.spec, self.leaf.test),
+                self.leaf.wanted,
             )
         children = tuple(c.explain(facts, as_of) for c in self.children)
         if self.kind == "all":
@@ -160,9 +162,13 @@ def _amount_check(test: Test, get: Callable[[Any, date], Any]) -> Predicate:
 
         return between
     threshold: Threshold = test.value
+    bounds: dict[str, int | None] = {}  # per currency, computed once
 
     def compare(facts: Any, as_of: date) -> bool:
-        bound = minor_bound(threshold, facts.currency, op)
+        currency = facts.currency
+        if currency not in bounds:
+            bounds[currency] = minor_bound(threshold, currency, op)
+        bound = bounds[currency]
         return bound is not None and _compare(op, get(facts, as_of), bound)
 
     return compare
@@ -193,7 +199,10 @@ def leaf(
     """One compiled test."""
     spec, value = fields[test.field], values[test.field]
     return Criterion(
-        "test", _label(spec, test), _test_check(spec, test, value), leaf=Leaf(test, spec, value)
+        "test",
+        _label(spec, test),
+        _test_check(spec, test, value),
+        leaf=Leaf(test, spec, value, _wanted(spec, test)),
     )
 
 

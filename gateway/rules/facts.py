@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from gateway.domain.money import Money
+from gateway.domain.money import currency_digits
 
 __all__ = ["CASE_VALUES", "ITEM_VALUES", "CaseFacts", "FieldValue", "ItemFacts"]
 
@@ -66,7 +66,13 @@ class FieldValue:
 
 
 def _money(minor: int, currency: str) -> str:
-    return str(Money(minor, currency))
+    """As `str(Money(minor, currency))`, without going through Decimal (explanations print
+    thousands of amounts)."""
+    digits = currency_digits(currency)
+    if digits == 0:
+        return f"{minor} {currency}"
+    whole, part = divmod(abs(minor), 10**digits)
+    return f"{'-' if minor < 0 else ''}{whole}.{part:0{digits}d} {currency}"
 
 
 def _days(at: date | None, as_of: date) -> int | None:
