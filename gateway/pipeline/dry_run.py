@@ -90,8 +90,7 @@ def dry_run(ctx: RunContext, policy_name: str, *, list_cases: int = 20) -> DryRu
     policy = ctx.config.policy(policy_name)
     with ctx.store.unit_of_work(read_only=True) as session:
         plan = plan_selection(session, policy, ctx.as_of)
-        largest = sorted(plan.cases, key=lambda c: (-c.group.total_minor, c.group.key))
-        listed = largest[: max(list_cases, 0)]
+        listed = plan.cases[: max(list_cases, 0)]  # the plan has the largest first
         claim_planned(session, policy, plan, ctx.config.rates, listed)
         versions = PolicyRepository(session)
         known = versions.find_version(policy_name, policy.version.sha256) is not None

@@ -104,7 +104,8 @@ def select_cases(ctx: RunContext, policy_name: str) -> SelectionResult:
         )
         cases = CaseRepository(session)
         updater = CaseUpdater(session, ctx.writeback_rules, now)
-        for planned in plan.cases:
+        # Cases are made (and numbered) in the order of their debtors, whatever their size.
+        for planned in sorted(plan.cases, key=lambda c: c.group.key):
             group, claim = planned.group, planned.claim
             row = cases.create(
                 agency=planned.agency,

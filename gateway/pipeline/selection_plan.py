@@ -149,8 +149,7 @@ def _limit(
 def plan_selection(
     session: Session, policy: CompiledPolicy, as_of: date, *, with_counts: bool = True
 ) -> SelectionPlan:
-    """The cases `policy` would make on `as_of` (by source, debtor and currency), without
-    their claims."""
+    """The cases `policy` would make on `as_of` (largest first), without their claims."""
     plan = SelectionPlan(policy.name, policy.version, as_of, policy.config.approval.mode)
     if with_counts:
         plan.candidates, plan.passing, plan.counts = count_exclusions(session, policy, as_of)
@@ -169,9 +168,7 @@ def plan_selection(
             policy.route(_case_facts(group, as_of), as_of) if policy.routes else (default, None)
         )
         planned.append(PlannedCase(group, agency, route.rule if route else None, approvals(group)))
-    kept, plan.held_back = _limit(policy, planned)
-    # Cases are made (and numbered) in the order of their debtors, whatever their size.
-    plan.cases = sorted(kept, key=lambda c: c.group.key)
+    plan.cases, plan.held_back = _limit(policy, planned)
     return plan
 
 

@@ -19,7 +19,6 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
-    exists,
     func,
     literal,
     or_,
@@ -99,7 +98,8 @@ class SelectedItem:
 def _candidates(policy: CompiledPolicy, item: Any) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
         item.is_open == true(),
-        ~exists().where(CaseItemRow.item_id == item.id),
+        # The item id alone: the index answers without reading the table.
+        ~select(CaseItemRow.item_id).where(CaseItemRow.item_id == item.id).exists(),
     ]
     if policy.config.sources is not None:
         conditions.append(item.source.in_(policy.config.sources))

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from gateway.rules.amounts import minor_bound
 from gateway.rules.criteria import Criterion, Verdict, compile_criteria, leaf
 from gateway.rules.facts import CASE_VALUES, ITEM_VALUES, CaseFacts, ItemFacts
 from gateway.rules.fields import CASE_FIELDS, ITEM_FIELDS, Op
@@ -88,10 +87,6 @@ class CompiledPolicy:
             if route.when.check(case, as_of):
                 return route.agency, route
         return self.config.agency, None
-
-    def case_total_reached(self, currency: str, total_minor: int) -> bool:
-        bound = minor_bound(self.config.grouping.min_case_total, currency, Op.AT_LEAST)
-        return bound is not None and total_minor >= bound
 
 
 def compile_policy(name: str, config: PolicyConfig) -> CompiledPolicy:

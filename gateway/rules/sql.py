@@ -17,7 +17,6 @@ from sqlalchemy import (
     Select,
     and_,
     case,
-    exists,
     false,
     func,
     literal,
@@ -188,17 +187,23 @@ def _amount(amount: Any, currency: Any, op: Op, threshold: Any) -> ColumnElement
         ]
         return case(*whens, else_=false())
     # One amount for every currency: its bound differs only by the currency's minor digits
-    # (and not at all for zero, or an amount without decimals compared with at_least...).
+    # (and not at all for zero, or at_least a whole amount...). Most currencies have two
+    # digits: one NOT IN settles them, so a row in EUR is looked up in one list, not in each.
     groups = currencies_by_digits()
     default_bound = minor_bound(table, groups[_DEFAULT_DIGITS][0], op)
-    whens = [
-        (currency.in_(codes), _compare(amount, op, bound))
+    others = [
+        (codes, bound)
         for digits, codes in sorted(groups.items())
         if digits != _DEFAULT_DIGITS
         and (bound := minor_bound(table, codes[0], op)) != default_bound
     ]
     default = _compare(amount, op, default_bound)
-    return case(*whens, else_=default) if whens else default
+    if not others:
+        return default
+    unusual = [code for codes, _ in others for code in codes]
+    whens = [(currency.not_in(unusual), default)]
+    whens += [(currency.in_(codes), _compare(amount, op, bound)) for codes, bound in others]
+    return case(*whens, else_=false())
 
 
 def _amount_column(field: str, tables: ItemTables) -> Any:
@@ -227,8 +232,12 @@ def _flag(field: str, tables: ItemTables) -> ColumnElement[bool]:
     if field == "payment_promised":
         promised = item.payment_promised_until
         return and_(promised.is_not(None), promised >= tables.as_of)
-    return exists().where(
-        CaseRow.source == item.source,
-        CaseRow.debtor_number == item.debtor_number,
-        CaseRow.state.in_(_NOT_CLOSED),
+    return (
+        select(CaseRow.id)
+        .where(
+            CaseRow.source == item.source,
+            CaseRow.debtor_number == item.debtor_number,
+            CaseRow.state.in_(_NOT_CLOSED),
+        )
+        .exists()
     )
