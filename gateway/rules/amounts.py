@@ -14,13 +14,7 @@ from typing import Any
 
 from babel.numbers import list_currencies
 
-from gateway.domain.money import (
-    Money,
-    currency_digits,
-    is_known_currency,
-    minor_to_decimal,
-    to_minor,
-)
+from gateway.domain.money import currency_digits, is_known_currency, to_minor
 from gateway.rules.fields import Op
 
 __all__ = [
@@ -96,14 +90,6 @@ def threshold_text(threshold: Threshold) -> str:
     if isinstance(threshold, Mapping):
         return " / ".join(f"{amount:f} {currency}" for currency, amount in threshold.items())
     return f"{threshold:f}"
-
-
-def money_text(minor: int, currency: str) -> str:
-    return str(Money(minor, currency))
-
-
-def decimal_of(minor: int, currency: str) -> Decimal:
-    return minor_to_decimal(minor, currency)
 
 
 @cache
