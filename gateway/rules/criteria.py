@@ -15,9 +15,9 @@ from datetime import date
 from typing import Any, Literal
 
 from gateway.rules.amounts import Threshold, minor_bound, threshold_text
+from gateway.rules.conditions import CaseCriteria, ItemCriteria, Test
 from gateway.rules.facts import FieldValue
 from gateway.rules.fields import FieldKind, FieldSpec, Op
-from gateway.rules.spec import CaseCriteria, ItemCriteria, Test
 
 __all__ = ["Criterion", "Leaf", "Verdict", "compile_criteria", "leaf"]
 

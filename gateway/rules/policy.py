@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from gateway.rules.conditions import CaseCriteria, Test
 from gateway.rules.criteria import Criterion, Verdict, compile_criteria, leaf
 from gateway.rules.facts import CASE_VALUES, ITEM_VALUES, CaseFacts, ItemFacts
 from gateway.rules.fields import CASE_FIELDS, ITEM_FIELDS, Op
-from gateway.rules.spec import CaseCriteria, PolicyConfig, Test
+from gateway.rules.spec import PolicyConfig
 
 __all__ = [
     "CREDIT_GUARD",
