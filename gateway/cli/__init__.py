@@ -8,6 +8,7 @@ from gateway.cli.init_cmd import demo, init
 from gateway.cli.main import main
 from gateway.cli.outbox_cmd import outbox
 from gateway.cli.run_cmd import run
+from gateway.cli.select_cmd import explain, select
 from gateway.cli.serve_cmd import serve
 from gateway.cli.transfers_cmd import transfers
 
@@ -23,6 +24,8 @@ for command in (
     transfers,
     outbox,
     cases,
+    select,
+    explain,
 ):
     main.add_command(command)
 

@@ -10,9 +10,10 @@ import click
 
 from gateway.cli.main import CliState, pass_state
 from gateway.cli.table import render_table
+from gateway.domain.cases import CaseState
 from gateway.domain.events import EventKind
 from gateway.domain.money import Money
-from gateway.pipeline.decisions import Decision, DecisionRefused, decide
+from gateway.pipeline.decisions import Decision, DecisionRefused, approval_status, decide
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.cases import CaseFilter, CaseRepository
 
@@ -113,6 +114,21 @@ def show(state: CliState, reference: str) -> None:
                 f" paid directly {money(case.paid_directly_minor)},"
                 f" written off {money(case.written_off_minor)}, outstanding {money(outstanding)}"
             )
+            claims_as_of = f" as of {case.claims_as_of}" if case.claims_as_of else ""
+            click.echo(
+                f"  claimed besides the open amount{claims_as_of}: interest "
+                f"{money(case.interest_claimed_minor)}, fees {money(case.fees_claimed_minor)}"
+            )
+            status = approval_status(session, case)
+            approvers = f" ({', '.join(status.approvers)})" if status.approvers else ""
+            click.echo(
+                f"  policy {case.policy}; approvals: "
+                + (
+                    "automatic"
+                    if status.required == 0
+                    else f"{len(status.approvers)} of {status.required}{approvers}"
+                )
+            )
             click.echo("\nitems:")
             click.echo(
                 render_table(
@@ -189,6 +205,13 @@ def _decide(state: CliState, kind: EventKind, references: tuple[str, ...], reaso
                     click.echo(f"{reference}: refused: {exc}", err=True)
                     failed = True
                     continue
+                if kind is EventKind.APPROVED and applied.state_after is CaseState.SELECTED:
+                    status = approval_status(session, case)
+                    click.echo(
+                        f"{reference}: approval {len(status.approvers)} of {status.required} "
+                        "recorded; another person must approve"
+                    )
+                    continue
                 click.echo(f"{reference}: {applied.state_before} → {applied.state_after}")
     finally:
         store.dispose()
@@ -196,9 +219,13 @@ def _decide(state: CliState, kind: EventKind, references: tuple[str, ...], reaso
         sys.exit(1)
 
 
-def _decision_command(name: str, kind: EventKind, summary: str) -> click.Command:
+def _decision_command(
+    name: str, kind: EventKind, summary: str, needs_reason: bool
+) -> click.Command:
     @click.argument("references", nargs=-1, required=True)
-    @click.option("--reason", default="", help="Why (kept in the case's history).")
+    @click.option(
+        "--reason", required=needs_reason, default="", help="Why (kept in the case's history)."
+    )
     @pass_state
     def command(state: CliState, references: tuple[str, ...], reason: str) -> None:
         _decide(state, kind, references, reason)
@@ -206,15 +233,16 @@ def _decision_command(name: str, kind: EventKind, summary: str) -> click.Command
     return cases.command(name, help=summary)(command)
 
 
-for _name, _kind, _summary in (
-    ("approve", EventKind.APPROVED, "Approve proposed cases for handover."),
-    ("hold", EventKind.HELD, "Hold proposed cases back (approve them later)."),
-    ("dismiss", EventKind.DISMISSED, "Decide against handing cases over."),
+for _name, _kind, _summary, _needs_reason in (
+    ("approve", EventKind.APPROVED, "Approve proposed cases for handover.", False),
+    ("hold", EventKind.HELD, "Hold proposed cases back (approve them later).", True),
+    ("dismiss", EventKind.DISMISSED, "Decide against handing cases over.", False),
     (
         "recall",
         EventKind.RECALL,
         "Recall cases from the agency (it is told, and the ERP's dunning takes them back).",
+        False,
     ),
-    ("reopen", EventKind.REOPEN, "Reopen closed cases."),
+    ("reopen", EventKind.REOPEN, "Reopen closed cases.", False),
 ):
-    _decision_command(_name, _kind, _summary)
+    _decision_command(_name, _kind, _summary, _needs_reason)

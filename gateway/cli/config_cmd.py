@@ -35,8 +35,13 @@ def config_check(state: CliState) -> None:
     for name, agency in loaded.agencies.items():
         mappings = ", ".join(m.name for m in agency.mappings.values())
         click.echo(f"  agency {name}: {agency.connector.name} ({mappings})")
-    for name, policy in loaded.policies.items():
-        click.echo(f"  policy {name}: to {policy.agency}, {policy.approval} approval")
+    for name in loaded.policies:
+        compiled = loaded.policy(name)
+        click.echo(
+            f"  policy {name}: to {', '.join(compiled.config.agencies())}, "
+            f"{compiled.config.approval.mode} approval, {len(compiled.config.criteria)} criteria, "
+            f"version {compiled.version.short}"
+        )
     for name, schedule in loaded.model.schedules.items():
         click.echo(f"  schedule {name}: {schedule.job} at '{schedule.cron}' ({schedule.timezone})")
 

@@ -31,6 +31,8 @@ from gateway.config.model import (
     SourceConfig,
 )
 from gateway.domain.actions import WriteBackRules
+from gateway.rules.policy import CompiledPolicy, compile_policy
+from gateway.rules.rates import RateTable, shipped_rates
 from mappings import CompiledMapping, MappingKind, MappingSpecError, load_mapping
 
 __all__ = [
@@ -109,6 +111,23 @@ class Config:
     @property
     def policies(self) -> Mapping[str, PolicyConfig]:
         return self.model.policies
+
+    def policy(self, name: str) -> CompiledPolicy:
+        """The policy `name`, compiled once per configuration.
+
+        Raises:
+            KeyError: no such policy.
+        """
+        key = f"policy:{name}"
+        if key not in self._opened:
+            self._opened[key] = compile_policy(name, self.model.policies[name])
+        compiled: CompiledPolicy = self._opened[key]
+        return compiled
+
+    @property
+    def rates(self) -> RateTable:
+        """The reference rates: those shipped with claimbridge, with the configuration's."""
+        return shipped_rates().with_overrides(self.model.reference_rates)
 
     def open_source(self, name: str) -> Any:
         setup = self.sources[name]
@@ -388,19 +407,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
             agencies[name] = AgencySetup(name, agency, entry, options, mappings)
 
     for name, policy in parts.policies.items():
-        at = ("policies", name)
-        if policy.agency not in names["agencies"]:
-            check.problem(
-                (*at, "agency"),
-                f"agency {policy.agency!r} is not configured "
-                f"(agencies: {', '.join(names['agencies'])})",
-            )
-        for i, src in enumerate(policy.sources or []):
-            if src not in names["sources"]:
-                check.problem(
-                    (*at, "sources", i),
-                    f"source {src!r} is not configured (sources: {', '.join(names['sources'])})",
-                )
+        _check_policy(check, name, policy, names)
     for name, schedule in parts.schedules.items():
         if schedule.target and schedule.target not in {*names["sources"], *names["agencies"]}:
             check.problem(
@@ -418,6 +425,37 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
         sources=sources,
         agencies=agencies,
     )
+
+
+def _check_policy(
+    check: _Checker, name: str, policy: PolicyConfig, names: dict[str, list[str]]
+) -> None:
+    """The agencies and sources a policy names exist (its own shape is checked by Pydantic)."""
+    at: Path_ = ("policies", name)
+    agencies = names["agencies"]
+
+    def agency(value: str, path: Path_) -> None:
+        if value not in agencies:
+            check.problem(
+                path, f"agency {value!r} is not configured (agencies: {', '.join(agencies)})"
+            )
+
+    agency(policy.agency, (*at, "agency"))
+    for i, rule in enumerate(policy.routing):
+        agency(rule.agency, (*at, "routing", i, "agency"))
+    used = policy.agencies()
+    for limited in policy.limits:
+        if limited not in used:
+            check.problem(
+                (*at, "limits", limited),
+                f"the policy sends no case to {limited!r} (it sends to: {', '.join(used)})",
+            )
+    for i, src in enumerate(policy.sources or []):
+        if src not in names["sources"]:
+            check.problem(
+                (*at, "sources", i),
+                f"source {src!r} is not configured (sources: {', '.join(names['sources'])})",
+            )
 
 
 def _resolve_sqlite(url: str, base_dir: Path) -> str:

@@ -1,4 +1,6 @@
-"""The configuration file's shape: sources, agencies, policies, schedules.
+"""The configuration file's shape: sources, agencies, policies, schedules, reference rates.
+
+Policies are described in gateway.rules.spec.
 
 Connector options are validated in a second pass against each connector's own `Options`
 model (see `gateway.config.loader`), so that an option error names its full key path.
@@ -6,6 +8,7 @@ model (see `gateway.config.loader`), so that an option error names its full key 
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gateway.domain.actions import WriteBackRules
 from gateway.domain.cases import CaseState
+from gateway.rules.rates import RateSeries, parse_rate_entries
+from gateway.rules.spec import PolicyConfig
 
 __all__ = [
     "AgencyConfig",
@@ -99,31 +104,6 @@ class AgencyConfig(_Section):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
-class PolicyConfig(_Section):
-    """Which open items go to an agency (the first, simple policy).
-
-    An item is selected when it is open, not yet in a case, its dunning level and days
-    overdue reach the minimums, its open amount reaches `min_amount`, its dunning block is
-    not excluded and (with `exclude_disputed`) it is not disputed. Selected items are grouped
-    into one case per debtor and currency.
-    """
-
-    agency: str
-    sources: list[str] | None = Field(default=None, description="default: every source")
-    min_dunning_level: int = Field(default=0, ge=0, le=9)
-    min_days_overdue: int = Field(default=0, ge=0)
-    min_amount: Decimal | dict[str, Decimal] = Field(
-        default=Decimal(0),
-        description="minimum open amount per item: one amount for every currency, or per currency",
-    )
-    min_case_total: Decimal | dict[str, Decimal] = Field(default=Decimal(0))
-    exclude_dunning_blocks: list[str] = Field(
-        default_factory=list, description="dunning block codes that keep an item out; '*' = any"
-    )
-    exclude_disputed: bool = True
-    approval: Literal["automatic", "manual"] = "automatic"
-
-
 class ScheduleConfig(_Section):
     job: Literal["cycle", "extract", "select", "handover", "updates", "writeback", "notices"]
     cron: str = Field(description="five-field cron expression, e.g. '30 6 * * 1-5'")
@@ -162,6 +142,18 @@ class GatewayConfig(_Section):
     agencies: dict[str, AgencyConfig] = Field(min_length=1)
     policies: dict[str, PolicyConfig] = Field(min_length=1)
     schedules: dict[str, ScheduleConfig] = Field(default_factory=dict)
+    reference_rates: dict[RateSeries, dict[date, Decimal]] = Field(
+        default_factory=dict,
+        description="reference rates per half-year (percent), added to and taking precedence "
+        "over the ones shipped with claimbridge (gateway/rules/reference_rates.yaml)",
+    )
+
+    @field_validator("reference_rates", mode="before")
+    @classmethod
+    def _rates(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        return {series: parse_rate_entries(entries, str(series)) for series, entries in v.items()}
 
     @field_validator("sources", "agencies", "policies", "schedules")
     @classmethod

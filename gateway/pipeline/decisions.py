@@ -5,6 +5,12 @@ it is idempotent (the same decision id twice is a no-op), ordered by its time, a
 ERP actions and agency notices in the same transaction (a recall of a case at the agency sends
 the agency a recall notice and clears the dunning block). Callers (CLI, API) pass a decision id
 they derive from their request (an Idempotency-Key, a CLI run), and the unit of work commits.
+
+Approval follows the policy that made the case (`CaseRow.approvals_required`): a case whose
+total is above the policy's `second_approval_above` needs the approvals of two different people
+(`Decision.by`, compared without regard to case or surrounding blanks). The first approval is
+recorded (and shown in the case's history) without changing the state; the second, by someone
+else, approves. A hold needs a reason.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from gateway.domain.cases import AT_AGENCY, BEFORE_SUBMISSION, CaseState
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.pipeline.case_updates import Applied, CaseUpdater
 from gateway.storage.models import CaseRow
+from gateway.storage.repositories.policies import ApprovalRepository
 
-__all__ = ["Decision", "DecisionRefused", "decide"]
+__all__ = ["ApprovalStatus", "Decision", "DecisionRefused", "approval_status", "decide"]
 
 # Which decision is possible in which state (a clear refusal beats a flagged no-op).
 _ALLOWED: dict[EventKind, frozenset[CaseState]] = {
@@ -45,6 +52,25 @@ class Decision:
     reason: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ApprovalStatus:
+    required: int  # people who must approve the case (0: the policy approved it)
+    approvers: tuple[str, ...]  # who approved it so far
+
+    @property
+    def missing(self) -> int:
+        return max(self.required - len(self.approvers), 0)
+
+
+def approval_status(session: Session, case: CaseRow) -> ApprovalStatus:
+    approvers = tuple(a.approver for a in ApprovalRepository(session).approvals(case.id))
+    return ApprovalStatus(case.approvals_required, approvers)
+
+
+def _person(name: str) -> str:
+    return name.strip().casefold()
+
+
 def decide(
     session: Session,
     case: CaseRow,
@@ -67,11 +93,46 @@ def decide(
         decision.kind, EventOrigin.CREDITOR, decision.decision_id, decision.at, note=note
     )
     updater = CaseUpdater(session, rules, decision.at)
+    # A repeated decision (same id) is harmless even when the state has moved on since.
+    if updater.cases.has_event(case.id, event):
+        return Applied(duplicate=True)
     if state not in allowed:
-        # A repeated decision (same id) is harmless even when the state has moved on since.
-        if updater.cases.has_event(case.id, event):
-            return Applied(duplicate=True)
         raise DecisionRefused(
             f"case {case.reference} is {state.value}: it cannot be {decision.kind.value}"
         )
+    if decision.kind is EventKind.HELD and not decision.reason.strip():
+        raise DecisionRefused(f"case {case.reference}: a hold needs a reason")
+    if decision.kind is EventKind.APPROVED:
+        return _approve(session, case, decision, event, updater)
+    return updater.apply(case, event)
+
+
+def _approve(
+    session: Session,
+    case: CaseRow,
+    decision: Decision,
+    event: CaseEvent,
+    updater: CaseUpdater,
+) -> Applied:
+    approvals = ApprovalRepository(session)
+    required = max(case.approvals_required, 1)
+    people = {_person(a.approver) for a in approvals.approvals(case.id)}
+    if _person(decision.by) in people:
+        raise DecisionRefused(
+            f"case {case.reference} was already approved by {decision.by}: "
+            "the second approval must come from another person"
+        )
+    approvals.add(case.id, decision.decision_id, decision.by, decision.at)
+    given = len(people) + 1
+    if given < required:
+        first = CaseEvent(
+            EventKind.MESSAGE,
+            EventOrigin.CREDITOR,
+            decision.decision_id,
+            decision.at,
+            note=f"approval {given} of {required} by {decision.by}"
+            + (f": {decision.reason}" if decision.reason else "")
+            + "; another person must approve before the handover",
+        )
+        return updater.apply(case, first)
     return updater.apply(case, event)

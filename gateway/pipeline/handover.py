@@ -22,6 +22,7 @@ from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.domain.handover import HandoverBatch, HandoverCase
 from gateway.domain.money import Money
 from gateway.pipeline.case_updates import CaseUpdater
+from gateway.pipeline.claims import ClaimsRefresher
 from gateway.pipeline.context import RunContext
 from gateway.pipeline.transfers import fail_transfer, start_transfer
 from gateway.storage.models import CaseRow, HandoverBatchRow
@@ -100,8 +101,10 @@ def _batch_approved(ctx: RunContext, agency: str) -> None:
         session.add(batch)
         session.flush()
         batch.reference = f"{prefix}-B{batch.id:06d}"
+        claims = ClaimsRefresher(session, ctx.config.rates)
         for case in approved:
             case.batch_id = batch.id
+            claims.refresh(case, ctx.as_of)  # interest runs until the handover
 
 
 def _batch(session: Session, batch_id: int) -> HandoverBatchRow:

@@ -1,104 +1,126 @@
-"""Selection: open items that meet a policy become cases, one per debtor and currency."""
+"""Selection: a policy's plan carried out. Each case is created with its items, its claims
+(interest and fees as of the run's date), the version of the policy that made it and how many
+people must approve it; the run's figures are kept for the next dry run to compare with.
+Everything happens in one transaction: a failure leaves no case and no run behind.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, exists, func, select
-
-from gateway.config.model import PolicyConfig
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
+from gateway.domain.money import Money
 from gateway.pipeline.case_updates import CaseUpdater
 from gateway.pipeline.context import RunContext
-from gateway.rules.simple_policy import all_of, policy_criteria, threshold_minor
-from gateway.storage.models import CaseItemRow, OpenItemRow
+from gateway.pipeline.selection_plan import (
+    PlannedCase,
+    SelectionPlan,
+    claim_planned,
+    plan_selection,
+)
 from gateway.storage.repositories.cases import CaseRepository
+from gateway.storage.repositories.policies import PolicyRepository
 
-__all__ = ["SelectionResult", "select_cases"]
+__all__ = ["SelectionResult", "plan_figures", "select_cases", "top_level_exclusions"]
 
 
 @dataclass(slots=True)
 class SelectionResult:
     policy: str
-    agency: str
+    agency: str  # the default agency
     candidates: int = 0  # open items not yet in a case
     excluded: dict[str, int] = field(default_factory=dict)  # criterion → items failing it
-    selected_items: int = 0
+    selected_items: int = 0  # items put into new cases
     cases: int = 0
-    below_case_total: int = 0  # debtors whose selected items do not reach min_case_total
+    below_case_total: int = 0  # debtors whose items do not reach the minimum case total
     approval: str = "automatic"
+    version: str = ""  # the policy version (short hash)
+    held_back: int = 0  # cases left for a later run by an agency's limit
+    agencies: dict[str, int] = field(default_factory=dict)  # agency → new cases
+    warnings: list[str] = field(default_factory=list)
 
 
-def _eligible(policy: PolicyConfig) -> list[object]:
-    item = OpenItemRow
-    conditions: list[object] = [
-        item.is_open.is_(True),
-        ~exists().where(CaseItemRow.item_id == item.id),
-    ]
-    if policy.sources is not None:
-        conditions.append(item.source.in_(policy.sources))
-    return conditions
+def top_level_exclusions(plan: SelectionPlan) -> dict[str, int]:
+    """Top-level criterion → candidates failing it (labels made unique)."""
+    found: dict[str, int] = {}
+    for count in plan.counts:
+        if count.depth:
+            continue
+        label, n = count.label, 2
+        while label in found:
+            label, n = f"{count.label} ({n})", n + 1
+        found[label] = count.failing
+    return found
+
+
+def plan_figures(plan: SelectionPlan) -> dict[str, object]:
+    """The figures of a plan a later dry run compares with (JSON-able)."""
+    return {
+        "passing": plan.passing,
+        "excluded": [[c.label, c.failing] for c in plan.counts if c.depth == 0],
+        "totals": plan.totals(),
+        "agencies": plan.by_agency(),
+        "below_case_total": len(plan.below_case_total),
+        "held_back": len(plan.held_back),
+    }
+
+
+def _note(policy: str, version: str, planned: PlannedCase) -> str:
+    group, claim = planned.group, planned.claim
+    parts = [f"policy {policy} (version {version})"]
+    parts.append(
+        f"routing rule {planned.rule + 1}" if planned.rule is not None else "default agency"
+    )
+    if claim is not None:
+        parts.append(
+            f"claims as of the run: interest {Money(claim.interest_minor, group.currency)}, "
+            f"fees {Money(claim.fees_minor, group.currency)}"
+        )
+        if claim.missing:
+            parts.append(
+                "interest not claimed for want of a reference rate: "
+                + ", ".join(map(str, claim.missing))
+            )
+    if planned.approvals_required == 2:
+        parts.append("needs two approvals")
+    return "; ".join(parts)
 
 
 def select_cases(ctx: RunContext, policy_name: str) -> SelectionResult:
-    """Apply one policy: create cases for what it selects, and count what each criterion
-    keeps out."""
-    policy = ctx.config.policies[policy_name]
-    result = SelectionResult(policy_name, policy.agency, approval=policy.approval)
+    """Apply one policy: create the cases it selects, and count what each criterion keeps out."""
+    policy = ctx.config.policy(policy_name)
+    config = policy.config
+    result = SelectionResult(
+        policy_name, config.agency, approval=config.approval.mode, version=policy.version.short
+    )
     now = ctx.now()
     prefix = ctx.config.model.case_reference_prefix
     with ctx.store.unit_of_work() as session:
-        eligible = _eligible(policy)
-        currencies = list(session.scalars(select(OpenItemRow.currency).where(*eligible).distinct()))  # type: ignore[arg-type]
-        criteria = policy_criteria(policy, ctx.as_of, currencies)
-        counts = session.execute(
-            select(
-                func.count(),
-                *[func.coalesce(func.sum(case((c.sql, 0), else_=1)), 0) for c in criteria],
-            ).where(*eligible)  # type: ignore[arg-type]
-        ).one()
-        result.candidates = int(counts[0])
-        result.excluded = {c.name: int(n) for c, n in zip(criteria, counts[1:], strict=True)}
-
-        rows = session.execute(
-            select(
-                OpenItemRow.id,
-                OpenItemRow.source,
-                OpenItemRow.debtor_number,
-                OpenItemRow.currency,
-                OpenItemRow.open_amount_minor,
-            )
-            .where(*eligible, all_of(criteria))  # type: ignore[arg-type]
-            .order_by(
-                OpenItemRow.source,
-                OpenItemRow.debtor_number,
-                OpenItemRow.currency,
-                OpenItemRow.net_due_date,
-                OpenItemRow.company_code,
-                OpenItemRow.document_number,
-                OpenItemRow.line_item,
-            )
+        plan = plan_selection(session, policy, ctx.as_of)
+        claim_planned(session, policy, plan, ctx.config.rates)
+        versions = PolicyRepository(session)
+        version = versions.version(
+            policy_name, policy.version.sha256, policy.version.definition, now
         )
-        groups: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
-        for item_id, source, debtor, currency, open_minor in rows:
-            groups.setdefault((source, debtor, currency), []).append((item_id, open_minor))
-
         cases = CaseRepository(session)
         updater = CaseUpdater(session, ctx.writeback_rules, now)
-        for (source, debtor, currency), items in groups.items():
-            minimum = threshold_minor(policy.min_case_total, currency) or 0
-            if sum(amount for _, amount in items) < minimum:
-                result.below_case_total += 1
-                continue
+        # Cases are made (and numbered) in the order of their debtors, whatever their size.
+        for planned in sorted(plan.cases, key=lambda c: c.group.key):
+            group, claim = planned.group, planned.claim
             row = cases.create(
-                agency=policy.agency,
-                source=source,
-                debtor_number=debtor,
-                currency=currency,
+                agency=planned.agency,
+                source=group.source,
+                debtor_number=group.debtor_number,
+                currency=group.currency,
                 policy=policy_name,
-                items=items,
+                items=[(i.item_id, i.open_amount_minor) for i in planned.items],
                 reference_prefix=prefix,
                 now=now,
+                policy_version_id=version.id,
+                approvals_required=planned.approvals_required,
+                interest_minor=claim.interest_minor if claim else 0,
+                fees_minor=claim.fees_minor if claim else 0,
+                claims_as_of=ctx.as_of,
             )
             updater.apply(
                 row,
@@ -107,10 +129,10 @@ def select_cases(ctx: RunContext, policy_name: str) -> SelectionResult:
                     EventOrigin.GATEWAY,
                     "selected",
                     now,
-                    note=f"policy {policy_name}",
+                    note=_note(policy_name, policy.version.short, planned),
                 ),
             )
-            if policy.approval == "automatic":
+            if planned.approvals_required == 0:
                 updater.apply(
                     row,
                     CaseEvent(
@@ -121,6 +143,22 @@ def select_cases(ctx: RunContext, policy_name: str) -> SelectionResult:
                         note="approved automatically by the policy",
                     ),
                 )
-            result.cases += 1
-            result.selected_items += len(items)
+        versions.record_run(
+            policy=policy_name,
+            version_id=version.id,
+            as_of=ctx.as_of,
+            ran_at=now,
+            candidates=plan.candidates,
+            selected_items=plan.items,
+            cases=len(plan.cases),
+            figures=plan_figures(plan),
+        )
+    result.candidates = plan.candidates
+    result.excluded = top_level_exclusions(plan)
+    result.selected_items = plan.items
+    result.cases = len(plan.cases)
+    result.below_case_total = len(plan.below_case_total)
+    result.held_back = len(plan.held_back)
+    result.agencies = plan.by_agency()
+    result.warnings = plan.warnings
     return result

@@ -56,16 +56,21 @@ def summary_lines(summary: RunSummary) -> list[str]:
                 add("", "", f"warning: {r.clearing_skipped}")
     for s in summary.selection:
         excluded = ", ".join(f"{n} {k}" for k, n in s.excluded.items() if n)
+        agencies = ", ".join(f"{n} for {a}" for a, n in s.agencies.items())
         text = (
-            f"{s.selected_items} items in {s.cases} new cases for {s.agency} "
-            f"({s.approval} approval)"
+            f"{s.selected_items} items in {s.cases} new cases"
+            f"{f' ({agencies})' if agencies else f' for {s.agency}'}, {s.approval} approval, "
+            f"policy version {s.version}"
         )
         text += f"; of {s.candidates} open items not in a case"
         if excluded:
             text += f", failing: {excluded}"
         if s.below_case_total:
             text += f"; {s.below_case_total} debtors below the minimum case total"
+        if s.held_back:
+            text += f"; {s.held_back} cases held back by agency limits"
         add("select", s.policy, text)
+        lines.extend(f"  warning: {w}" for w in s.warnings)
     for h in summary.handover:
         if h.status == "delivered":
             add(

@@ -230,12 +230,12 @@ SAMPLE_FACTS = SampleFacts(
     selected_items=sum(1 for i in _ITEMS if i[8] == "selected"),
     cases=7,  # one per debtor and currency: 101377 has a GBP and a USD case
     excluded={
-        "open amount": 1,
-        "dunning level": 9,  # 5 below level 3, the credit and the 3 not yet due
-        "days overdue": 5,  # 2 too recent and the 3 not yet due
-        "minimum amount": 2,  # 24.90 and the credit
-        "dunning block": 1,
-        "dispute": 1,
+        "open amount > 0": 1,  # the credit (never handed over, whatever the policy)
+        "dunning level ≥ 3": 9,  # 5 below level 3, the credit and the 3 not yet due
+        "days overdue ≥ 30": 5,  # 2 too recent and the 3 not yet due
+        "open amount ≥ 50.00": 2,  # 24.90 and the credit
+        "dunning block not in R": 1,
+        "not disputed": 1,
     },
     day_two_cleared=1,
     day_two_reduced=1,

@@ -49,14 +49,31 @@ agencies:
         pattern: "status_*.csv"
 
 policies:
+  # Which open items go to an agency, written for accounting to read: docs/policies.md.
   standard:
+    description: Invoices past the third reminder and a month overdue
+    # where cases go (routing rules may send some to other agencies)
     agency: acme
-    min_dunning_level: 3
-    min_days_overdue: 30
-    min_amount: "50.00"             # per item, in its own currency
-    exclude_dunning_blocks: ["R"]   # R = disputed in the ERP's own dunning
-    exclude_disputed: true
-    approval: automatic
+    criteria:                       # an item is handed over when every criterion holds
+      - dunning_level: {at_least: 3}
+      - days_overdue: {at_least: 30}
+      - open_amount: {at_least: "50.00"}    # per item, in its own currency
+      - dunning_block: {not_in: ["R"]}      # R = disputed in the ERP's own dunning
+      - disputed: false
+    grouping:                       # one case per debtor and currency
+      min_case_total: "0.00"
+    approval: automatic             # or manual (accounting approves each case)
+    claims:                         # what each case claims besides the open amount
+      law:                          # statutory interest and flat fees, per company code
+        "1000": de
+        "2000": fr
+      day_count: act/365
+
+# Statutory interest needs the reference rate of every half-year of a delay. claimbridge ships
+# them up to its release; add newer ones here (docs/policies.md says where to find them):
+# reference_rates:
+#   de_base_rate:
+#     2026-07-01: "..."    # the rate the Bundesbank published for that half-year
 
 schedules:
   daily-cycle:

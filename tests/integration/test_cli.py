@@ -45,13 +45,21 @@ def test_config_check_reports_every_problem_with_its_line(cli: CliRunner, folder
     text = (
         (folder / "claimbridge.yaml")
         .read_text()
-        .replace("min_dunning_level: 3", "min_dunning_level: high")
+        .replace("dunning_level: {at_least: 3}", "dunning_level: {at_least: high}")
+        .replace("disputed: false", "disputd: false")
     )
     (folder / "claimbridge.yaml").write_text(text)
     bad = cli.invoke(main, ["-c", config, "config", "check"])
     assert bad.exit_code == 2
-    line = next(n for n, row in enumerate(text.splitlines(), 1) if "min_dunning_level" in row)
-    assert f"line {line}, policies.standard.min_dunning_level:" in bad.output
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "at_least: high" in row)
+    assert (
+        f"line {line}, policies.standard.criteria[0]: dunning_level: 'high' is not a whole number"
+        in bad.output
+    )
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "disputd" in row)
+    assert f"line {line}, policies.standard.criteria[4]: unknown field 'disputd' (fields: " in (
+        bad.output
+    )
 
 
 def test_run_prints_a_summary_that_matches_the_sample_data(cli: CliRunner, folder: Path) -> None:

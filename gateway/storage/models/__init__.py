@@ -4,10 +4,12 @@ from gateway.storage.models.base import Base, UtcDateTime, metadata, utcnow
 from gateway.storage.models.cases import CaseEventRow, CaseItemRow, CaseRow, HandoverBatchRow
 from gateway.storage.models.items import DebtorRow, OpenItemRow, extraction_seen
 from gateway.storage.models.outbox import OutboxMessageRow
+from gateway.storage.models.policies import CaseApprovalRow, PolicyVersionRow, SelectionRunRow
 from gateway.storage.models.transfers import QuarantinedRecordRow, ReceivedFileRow, TransferRow
 
 __all__ = [
     "Base",
+    "CaseApprovalRow",
     "CaseEventRow",
     "CaseItemRow",
     "CaseRow",
@@ -15,8 +17,10 @@ __all__ = [
     "HandoverBatchRow",
     "OpenItemRow",
     "OutboxMessageRow",
+    "PolicyVersionRow",
     "QuarantinedRecordRow",
     "ReceivedFileRow",
+    "SelectionRunRow",
     "TransferRow",
     "UtcDateTime",
     "extraction_seen",

@@ -59,6 +59,13 @@ class CaseRow(Base):
     state: Mapped[str] = mapped_column(String(32))
     state_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     policy: Mapped[str] = mapped_column(String(64))
+    # The version of the policy that made the case (none for cases made before versions were
+    # kept), how many people must approve it, and the day its claims were computed for.
+    policy_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("policy_versions.id"), nullable=True
+    )
+    approvals_required: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    claims_as_of: Mapped[date | None] = mapped_column(Date, nullable=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("handover_batches.id"), nullable=True)
     handed_over_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     collected_principal_minor: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -58,6 +58,11 @@ class CaseRepository:
         items: Sequence[tuple[int, int]],
         reference_prefix: str,
         now: datetime,
+        policy_version_id: int | None = None,
+        approvals_required: int = 1,
+        interest_minor: int = 0,
+        fees_minor: int = 0,
+        claims_as_of: date | None = None,
     ) -> CaseRow:
         """A new case in state `selected` with `items` given as (item id, open amount) in
         payment order. Its reference is `<prefix>-<7-digit id>`."""
@@ -69,6 +74,9 @@ class CaseRepository:
             currency=currency,
             state=CaseState.SELECTED.value,
             policy=policy,
+            policy_version_id=policy_version_id,
+            approvals_required=approvals_required,
+            claims_as_of=claims_as_of,
             handed_over_minor=sum(amount for _, amount in items),
             collected_principal_minor=0,
             collected_interest_minor=0,
@@ -76,8 +84,8 @@ class CaseRepository:
             commission_minor=0,
             paid_directly_minor=0,
             written_off_minor=0,
-            interest_claimed_minor=0,
-            fees_claimed_minor=0,
+            interest_claimed_minor=interest_minor,
+            fees_claimed_minor=fees_minor,
             needs_attention=False,
             created_at=now,
             updated_at=now,
