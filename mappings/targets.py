@@ -224,6 +224,7 @@ WRITEBACK_FIELDS: Mapping[str, str] = {
     "action_id": "stable id of the action (deduplicate on it)",
     "action": "set_dunning_block, clear_dunning_block, add_note, record_status, post_payment",
     "source": "the source (ERP) the item belongs to",
+    "debtor_number": "the item's debtor (customer number as the source gave it)",
     "company_code": "company code",
     "document_number": "document number",
     "fiscal_year": "fiscal year",

@@ -323,6 +323,73 @@ class ItemRepository:
             delete(extraction_seen).where(extraction_seen.c.transfer_id == transfer_id)
         )
 
+    def keep_debtors(
+        self, source: str, debtors: Iterable[tuple[str, str]], transfer_id: int
+    ) -> int:
+        """Open items of these (company code, debtor) pairs count as seen by this snapshot: the
+        source could not read them, so their absence says nothing."""
+        count = 0
+        for company_code, debtor in debtors:
+            statement = (
+                update(OpenItemRow)
+                .where(
+                    OpenItemRow.source == source,
+                    OpenItemRow.company_code == company_code,
+                    OpenItemRow.debtor_number == debtor,
+                    OpenItemRow.is_open.is_(True),
+                )
+                .values(last_seen_transfer_id=transfer_id)
+            )
+            count += int(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
+        return count
+
+    def clear_reported(
+        self,
+        source: str,
+        cleared: Sequence[tuple[ItemKey, date]],
+        transfer_id: int,
+        now: datetime,
+    ) -> int:
+        """Mark items the source reports cleared as cleared on the reported date, unless this
+        snapshot also holds them open. Returns how many open items were cleared."""
+        if not cleared:
+            return 0
+        count = 0
+        # One statement per item: the driver's executemany does not report reliable row counts
+        # on every database, and a run reports at most a few thousand clearings.
+        for key, on in cleared:
+            statement = (
+                update(OpenItemRow)
+                .where(
+                    OpenItemRow.source == source,
+                    OpenItemRow.company_code == key.company_code,
+                    OpenItemRow.document_number == key.document_number,
+                    OpenItemRow.fiscal_year == key.fiscal_year,
+                    OpenItemRow.line_item == key.line_item,
+                    OpenItemRow.is_open.is_(True),
+                    OpenItemRow.last_seen_transfer_id != transfer_id,
+                )
+                .values(is_open=False, cleared_on=on, updated_at=now)
+            )
+            count += int(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
+        return count
+
+    def keys_of(self, item_ids: Sequence[int]) -> dict[tuple[str, str, int, str], int]:
+        """(company code, document, fiscal year, line item) → id, for these items."""
+        found: dict[tuple[str, str, int, str], int] = {}
+        for start in range(0, len(item_ids), 500):
+            chunk = item_ids[start : start + 500]
+            query = select(
+                OpenItemRow.id,
+                OpenItemRow.company_code,
+                OpenItemRow.document_number,
+                OpenItemRow.fiscal_year,
+                OpenItemRow.line_item,
+            ).where(OpenItemRow.id.in_(chunk))
+            for item_id, company_code, document, year, line in self.session.execute(query):
+                found[(company_code, document, year, line)] = item_id
+        return found
+
     def active_items(
         self, source: str, company_codes: Iterable[str] | None = None
     ) -> list[ActiveItem]:
