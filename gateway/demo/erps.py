@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from gateway.demo.sap_erp import sap_next_day, sap_prepare
 from gateway.sample.data import day_two_export
 
 __all__ = ["DEMO_ERPS", "DemoErp"]
@@ -42,5 +43,11 @@ DEMO_ERPS: dict[str, DemoErp] = {
         "an ERP that drops open-items exports (CSV) in a folder",
         prepare=lambda folder, today: None,
         next_day=_csv_next_day,
+    ),
+    "sap": DemoErp(
+        "sap",
+        "a simulated SAP system reached over RFC (FI-AR open items, Z-functions, postings)",
+        prepare=sap_prepare,
+        next_day=sap_next_day,
     ),
 }
