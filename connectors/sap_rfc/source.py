@@ -121,14 +121,15 @@ class SapRfcSource:
     def __init__(self, options: SapRfcSourceOptions, context: ConnectorContext) -> None:
         self.name = context.name
         self.options = options
-        self._session = RfcSession(open_client(options, context.base_dir))
+        # One connection for the whole run, closed by `close` (the pipeline calls it).
+        self.session = RfcSession(open_client(options, context.base_dir))
         self.noted_skipped = 0
 
     def snapshots(self, as_of: date) -> Iterator[SapRfcSnapshot]:
         yield SapRfcSnapshot(self, as_of)
 
     def close(self) -> None:
-        self._session.close()
+        self.session.close()
 
     # --- reading -------------------------------------------------------------------------
 
@@ -155,7 +156,7 @@ class SapRfcSource:
                 )
 
     def _check_company_code(self, company_code: str) -> None:
-        result = self._session.call(COMPANY_CODE, COMPANYCODEID=company_code)
+        result = self.session.call(COMPANY_CODE, COMPANYCODEID=company_code)
         errors = failures(result.get("RETURN"))
         if errors:
             raise ConfigurationError(
@@ -177,7 +178,7 @@ class SapRfcSource:
             params[function.company_code_parameter] = company_code
         if function.key_date_parameter:
             params[function.key_date_parameter] = _dats(as_of)
-        result = self._session.call(function.function, **params)
+        result = self.session.call(function.function, **params)
         if function.return_parameter:
             errors = failures(result.get(function.return_parameter))
             if errors:
@@ -198,7 +199,7 @@ class SapRfcSource:
         except ValueError as exc:
             yield self._unread(company_code, number, f"customer list: {exc}")
             return
-        result = self._session.call(
+        result = self.session.call(
             OPEN_ITEMS,
             COMPANYCODE=company_code,
             CUSTOMER=customer,
@@ -223,7 +224,7 @@ class SapRfcSource:
         days = self.options.cleared_items.lookback_days
         if not days:
             return
-        balanced = self._session.call(
+        balanced = self.session.call(
             BALANCED_ITEMS,
             COMPANYCODE=company_code,
             CUSTOMER=customer,
@@ -251,7 +252,7 @@ class SapRfcSource:
         params: dict[str, Any] = {options.customer_parameter: customer}
         if options.company_code_parameter:
             params[options.company_code_parameter] = company_code
-        result = self._session.call(options.function, **params)
+        result = self.session.call(options.function, **params)
         if options.return_parameter:
             errors = failures(result.get(options.return_parameter))
             if errors:
@@ -272,7 +273,7 @@ class SapRfcSource:
     # --- checking ------------------------------------------------------------------------
 
     def check(self) -> list[CheckResult]:
-        results = connection_checks(self._session)
+        results = connection_checks(self.session)
         if not all(r.ok for r in results):
             return results
         functions: dict[str, Sequence[str]] = {
@@ -298,7 +299,7 @@ class SapRfcSource:
                 )
                 if p
             ]
-        results += function_checks(self._session, functions)
+        results += function_checks(self.session, functions)
         for company_code in self.options.company_codes:
             try:
                 self._check_company_code(company_code)

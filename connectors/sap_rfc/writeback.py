@@ -76,7 +76,7 @@ class SapRfcWriteBack:
         self._mapping = mapping
         self._options = options
         self._retriable = frozenset(options.retriable_messages)
-        self._session = RfcSession(open_client(options, context.base_dir))
+        self.session = RfcSession(open_client(options, context.base_dir))
         connection = options.connection
         host = (connection.ashost or connection.mshost) if connection else "simulator"
         self._location = f"rfc:{host}"
@@ -126,14 +126,14 @@ class SapRfcWriteBack:
                 f"write-back mapping {self._mapping.name!r} cannot fill {call.function}: {exc}",
                 False,
             ) from None
-        result = self._session.call(call.function, **params)
+        result = self.session.call(call.function, **params)
         self._check(
             call,
             call.function,
             result.get(call.return_parameter) if call.return_parameter else None,
         )
         if call.commit:
-            committed = self._session.call(COMMIT, WAIT="X")
+            committed = self.session.call(COMMIT, WAIT="X")
             self._check(
                 call, f"{COMMIT} after {call.function}", committed.get("RETURN"), committing=True
             )
@@ -145,12 +145,12 @@ class SapRfcWriteBack:
         if not errors:
             return
         if call.commit:
-            self._session.call(ROLLBACK)
+            self.session.call(ROLLBACK)
         retriable = not committing and any(m.key in self._retriable for m in errors)
         raise _ActionFailed(f"{what}: " + "; ".join(m.describe() for m in errors), retriable)
 
     def check(self) -> list[CheckResult]:
-        results = connection_checks(self._session)
+        results = connection_checks(self.session)
         if not all(r.ok for r in results):
             return results
         functions: dict[str, list[str]] = {}
@@ -160,7 +160,7 @@ class SapRfcWriteBack:
             if call.commit:
                 functions.setdefault(COMMIT, ["WAIT"])
                 functions.setdefault(ROLLBACK, [])
-        return results + function_checks(self._session, functions)
+        return results + function_checks(self.session, functions)
 
     def close(self) -> None:
-        self._session.close()
+        self.session.close()

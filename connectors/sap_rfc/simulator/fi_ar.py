@@ -143,9 +143,8 @@ def customer_detail(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
 
 def company_code_detail(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
     code = p["COMPANYCODEID"]
-    problem = sim.company_code_problem(code)
-    if problem is not None:
-        return {"RETURN": bapireturn("E", problem[0], problem[1], problem[2])}
+    if code not in COMPANY_CODES:  # displaying T001 needs no F_BKPF_BUK: existence only
+        return {"RETURN": bapireturn("E", "F5", "165", code)}
     cc = COMPANY_CODES[code]
     return {
         "COMPANYCODE_DETAIL": BAPI0002_2.complete(
