@@ -60,7 +60,7 @@ def get_open_items(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
     key_date, noted = p["KEYDATE"], p["NOTEDITEMS"] == "X"
     rows = [
         row
-        for row in sim.customer_items(customer)
+        for row in sim.customer_items(customer, cached=True)
         if key_date
         and row["PSTNG_DATE"] <= key_date
         and (not row["CLEAR_DATE"] or row["CLEAR_DATE"] > key_date)
@@ -77,7 +77,7 @@ def get_balanced_items(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
     first, last = p["DATE_FROM"], p["DATE_TO"]
     rows = [
         row
-        for row in sim.customer_items(customer)
+        for row in sim.customer_items(customer, cached=True)
         if row["CLEAR_DATE"]
         and first <= row["CLEAR_DATE"]
         and (not last or row["CLEAR_DATE"] <= last)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import Boolean, Date, bindparam, delete, select, text, update
 
 # The raw SQL below is assembled from the constant column names of this module only; every
 # value travels as a bound parameter.
@@ -328,19 +328,20 @@ class ItemRepository:
     ) -> int:
         """Open items of these (company code, debtor) pairs count as seen by this snapshot: the
         source could not read them, so their absence says nothing."""
+        statement = text(
+            "UPDATE open_items SET last_seen_transfer_id = :t WHERE source = :source "
+            "AND company_code = :company_code AND debtor_number = :debtor AND is_open"
+        )
+        connection = self.session.connection()
         count = 0
         for company_code, debtor in debtors:
-            statement = (
-                update(OpenItemRow)
-                .where(
-                    OpenItemRow.source == source,
-                    OpenItemRow.company_code == company_code,
-                    OpenItemRow.debtor_number == debtor,
-                    OpenItemRow.is_open.is_(True),
-                )
-                .values(last_seen_transfer_id=transfer_id)
-            )
-            count += int(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
+            parameters = {
+                "t": transfer_id,
+                "source": source,
+                "company_code": company_code,
+                "debtor": debtor,
+            }
+            count += int(connection.execute(statement, parameters).rowcount)
         return count
 
     def clear_reported(
@@ -354,24 +355,34 @@ class ItemRepository:
         snapshot also holds them open. Returns how many open items were cleared."""
         if not cleared:
             return 0
+        # One core statement per item (compiled once): the driver's executemany does not
+        # report reliable row counts on every database. Most reported clearings name lines
+        # that are not stored (payments): the key index finds nothing at once.
+        statement = text(
+            "UPDATE open_items SET is_open = :closed, cleared_on = :on, updated_at = :now "
+            "WHERE source = :source AND company_code = :company_code "
+            "AND document_number = :document AND fiscal_year = :year AND line_item = :line "
+            "AND is_open AND last_seen_transfer_id <> :t"
+        ).bindparams(
+            bindparam("closed", type_=Boolean()),
+            bindparam("on", type_=Date()),
+            bindparam("now", type_=OpenItemRow.__table__.c.updated_at.type),
+        )
+        connection = self.session.connection()
         count = 0
-        # One statement per item: the driver's executemany does not report reliable row counts
-        # on every database, and a run reports at most a few thousand clearings.
         for key, on in cleared:
-            statement = (
-                update(OpenItemRow)
-                .where(
-                    OpenItemRow.source == source,
-                    OpenItemRow.company_code == key.company_code,
-                    OpenItemRow.document_number == key.document_number,
-                    OpenItemRow.fiscal_year == key.fiscal_year,
-                    OpenItemRow.line_item == key.line_item,
-                    OpenItemRow.is_open.is_(True),
-                    OpenItemRow.last_seen_transfer_id != transfer_id,
-                )
-                .values(is_open=False, cleared_on=on, updated_at=now)
-            )
-            count += int(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
+            parameters = {
+                "closed": False,
+                "on": on,
+                "now": now,
+                "source": source,
+                "company_code": key.company_code,
+                "document": key.document_number,
+                "year": key.fiscal_year,
+                "line": key.line_item,
+                "t": transfer_id,
+            }
+            count += int(connection.execute(statement, parameters).rowcount)
         return count
 
     def keys_of(self, item_ids: Sequence[int]) -> dict[tuple[str, str, int, str], int]:
