@@ -26,6 +26,8 @@ class DemoErp:
     prepare: Callable[[Path, date], None]
     # The ERP's next state after the agency answered; returns whether anything was written.
     next_day: Callable[[Path, date], bool]
+    # Where the demo's user sees what reached the ERP (relative to the folder).
+    writeback_hint: str = "erp/writeback (what the ERP imports)"
 
 
 def _csv_next_day(folder: Path, today: date) -> bool:
@@ -49,5 +51,6 @@ DEMO_ERPS: dict[str, DemoErp] = {
         "a simulated SAP system reached over RFC (FI-AR open items, Z-functions, postings)",
         prepare=sap_prepare,
         next_day=sap_next_day,
+        writeback_hint="erp/sap-simulator.json (the SAP system's blocks, notes and postings)",
     ),
 }

@@ -231,3 +231,17 @@ def test_a_listed_customer_not_in_the_company_code_is_quarantined(
     assert row.position == "1000/0000200001"
     assert "Customer 0000200001 has not been created in company code 1000" in row.reason
     assert "[V1=0000200001, V2=1000]" in row.reason
+
+
+def test_one_connection_serves_the_run_and_is_closed(workspace: Workspace, store: Store) -> None:
+    use_sap(workspace, sap_source('["1000", "2000"]'))
+    config = workspace.config()
+    source = config.open_source("erp")
+    (snapshot,) = source.snapshots(TODAY)
+    records = list(snapshot.open().records)
+    sap = source.session.client
+    assert len(records) > 1_000 and sap.connections_opened == 1
+    assert sap.calls.count("BAPI_AR_ACC_GETOPENITEMS") == 2 * CUSTOMERS
+    source.close()
+    sap.call("RFC_PING")  # a call after closing opens a new connection
+    assert sap.connections_opened == 2
