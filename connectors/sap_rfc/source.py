@@ -28,6 +28,7 @@ What fails where:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -51,6 +52,8 @@ from connectors.sap_rfc.returns import ReturnMessage, failures
 from connectors.sap_rfc.session import RfcSession
 
 __all__ = ["BALANCED_ITEMS", "COMPANY_CODE", "OPEN_ITEMS", "SapRfcSnapshot", "SapRfcSource"]
+
+log = logging.getLogger(__name__)
 
 OPEN_ITEMS = "BAPI_AR_ACC_GETOPENITEMS"
 BALANCED_ITEMS = "BAPI_AR_ACC_GETBALANCEDITEMS"
@@ -154,6 +157,14 @@ class SapRfcSource:
                     f"every one of the {len(failed)} customers of company code {company_code} "
                     f"failed, so the cause is not one customer; the first: {failed[0]}"
                 )
+            log.info(
+                "%s: company code %s: %d customers read, %d failed, %d noted items left out",
+                self.name,
+                company_code,
+                read,
+                len(failed),
+                self.noted_skipped,
+            )
 
     def _check_company_code(self, company_code: str) -> None:
         result = self.session.call(COMPANY_CODE, COMPANYCODEID=company_code)
