@@ -23,7 +23,12 @@ Errors (a connector raises these; anything else is a bug and is reported as such
         └── RemoteRejected      the partner refused (an ERP or agency business error)
 
 A bad *record* is not an exception of the connector: the pipeline maps each record and
-quarantines those that fail, with their position (`RawRecord.position`).
+quarantines those that fail, with their position (`RawRecord.position`). A source that queries
+per debtor and fails for one debtor says so with a problem record that covers the whole debtor
+(`RawRecord.whole_debtor`): that debtor's stored items are kept as they are, not cleared. A
+source that can also tell which items were cleared (SAP's balanced items) streams them as
+records with a `Clearing`: the gateway then clears those items with the ERP's own clearing date
+instead of waiting to notice their absence.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ __all__ = [
     "AgencyChannel",
     "AuthenticationFailed",
     "CheckResult",
+    "Clearing",
     "ConfigurationError",
     "ConnectionFailed",
     "ConnectorContext",
@@ -106,6 +112,15 @@ class RemoteRejected(FatalError):
 # --- values --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Clearing:
+    """The ERP's word that an item was cleared (paid, or settled against a credit): on which
+    date, and by which clearing document."""
+
+    on: date
+    document: str = ""
+
+
 class RawRecord(NamedTuple):
     """One record as the source delivered it (a named tuple: one is made per line of an
     export, so it must be cheap).
@@ -114,11 +129,18 @@ class RawRecord(NamedTuple):
     `values` is a sequence aligned with `Snapshot.columns` (CSV), or a mapping (RFC, JSON).
     `problem` is set when the connector already knows the record is unusable (a CSV line with
     the wrong number of fields); the gateway quarantines it with that reason.
+    `whole_debtor` (with `problem`): the record stands for every item of its debtor in its
+    company code, which could not be read; `values` need only name the debtor and company
+    code. The gateway keeps that debtor's stored items as they are.
+    `clearing`: the record is not an open item but one the ERP reports cleared; only its key
+    is read. The gateway clears the stored item (if it is open) with that date.
     """
 
     position: int | str
     values: Sequence[Any] | Mapping[str, Any]
     problem: str = ""
+    whole_debtor: bool = False
+    clearing: Clearing | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ def action_record(action: WriteBackAction) -> dict[str, Any]:
         "action_id": action.action_id,
         "action": action.kind.value,
         "source": action.item.source,
+        "debtor_number": action.debtor_number,
         "company_code": action.item.company_code,
         "document_number": action.item.document_number,
         "fiscal_year": action.item.fiscal_year,

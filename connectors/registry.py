@@ -2,8 +2,10 @@
 
 Connectors register under three entry-point groups: `claimbridge.sources`,
 `claimbridge.writebacks` and `claimbridge.agency_channels`. A connector that cannot be loaded
-(a missing optional dependency such as pyrfc) is listed as unavailable with the reason, and
-everything else works.
+(a missing optional dependency) is listed as unavailable with the reason, and everything else
+works. A connector that works in several ways, some of which need something missing (SAP's
+pyrfc client beside its simulator), says so with a static `variants()`: (variant, why it is
+unavailable or ''), listed one per line.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class ConnectorEntry:
     target: str
     cls: Any = None
     unavailable: str = ""
+    variants: tuple[tuple[str, str], ...] = ()
 
     @property
     def available(self) -> bool:
@@ -61,7 +64,11 @@ def connectors(role: ConnectorRole) -> dict[str, ConnectorEntry]:
             reason = f"{point.value} has no Options model"
             found[point.name] = ConnectorEntry(point.name, role, point.value, None, reason)
             continue
-        found[point.name] = ConnectorEntry(point.name, role, point.value, cls)
+        try:
+            variants = tuple(getattr(cls, "variants", tuple)())
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
+            variants = (("", f"{type(exc).__name__}: {exc}"),)
+        found[point.name] = ConnectorEntry(point.name, role, point.value, cls, "", variants)
     return found
 
 

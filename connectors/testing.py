@@ -98,7 +98,13 @@ def sample_actions() -> list[WriteBackAction]:
     """One action of each kind, on two items."""
     k1 = ItemKey("erp", "1000", "1800000001", 2026, "001")
     k2 = ItemKey("erp", "1000", "1800000002", 2026, "001")
-    base = {"case_reference": "CB-0000001", "agency": "acme", "occurred_at": NOW, "currency": "EUR"}
+    base = {
+        "case_reference": "CB-0000001",
+        "agency": "acme",
+        "occurred_at": NOW,
+        "currency": "EUR",
+        "debtor_number": "100231",
+    }
     return [
         WriteBackAction("a1", ActionKind.SET_DUNNING_BLOCK, k1, dunning_block="I", **base),  # type: ignore[arg-type]
         WriteBackAction("a2", ActionKind.ADD_NOTE, k1, text="Handed over", **base),  # type: ignore[arg-type]

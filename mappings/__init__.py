@@ -1,7 +1,7 @@
 """The mapping language: declarative YAML that translates each source's records to the
 canonical model and canonical cases, events and actions to each partner's files."""
 
-from mappings.engine import CompiledMapping, RecordMapper, compile_mapping
+from mappings.engine import CompiledCall, CompiledMapping, RecordMapper, compile_mapping
 from mappings.errors import ColumnsError, FieldError, MappingError, MappingSpecError, RecordError
 from mappings.loader import PRESET_PREFIX, list_presets, load_mapping, parse_mapping
 from mappings.spec import FileFormat, MappingSpec
@@ -10,6 +10,7 @@ from mappings.targets import MappingKind
 __all__ = [
     "PRESET_PREFIX",
     "ColumnsError",
+    "CompiledCall",
     "CompiledMapping",
     "FieldError",
     "FileFormat",

@@ -72,6 +72,9 @@ def _codes(value: Any) -> set[str]:
     return {str(value).strip().upper()}
 
 
+_SAP_SIGNS = frozenset({"S", "H"})
+
+
 def signed(amount: Any, indicator: Any, negative: Any = "H", positive: Any = "S") -> Any:
     """An amount whose sign comes from a debit/credit indicator (SAP SHKZG / DB_CR_IND:
     S debit, H credit). Amounts are taken as written (SAP writes them positive); a negative
@@ -80,6 +83,8 @@ def signed(amount: Any, indicator: Any, negative: Any = "H", positive: Any = "S"
     if amount is None:
         return None
     code = str(indicator or "").strip().upper()
+    if negative == "H" and positive == "S" and code in _SAP_SIGNS:  # SAP's own: the usual case
+        return -amount if code == "H" else amount
     if code in _codes(negative):
         return -amount
     if code in _codes(positive):

@@ -7,7 +7,9 @@ canonical target, in `targets` order, converted and checked; a failing record ra
 `RecordError` naming every failing field.
 
 Outbound (`handover`, `writeback`, `notices`): `CompiledMapping.write(section, record)` turns a
-canonical record (a mapping of canonical field names) into the file's columns.
+canonical record (a mapping of canonical field names) into the file's columns. A `writeback`
+mapping's `calls` compile to one `CompiledCall` per action kind (`CompiledMapping.calls`),
+whose `parameters(record)` gives a function's parameters for one action.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from typing import Any
 from mappings.accelerate import INLINE_METHODS, FastPlan, generate
 from mappings.computed import COMPUTED
 from mappings.errors import ColumnsError, FieldError, MappingSpecError, RecordError
-from mappings.spec import FieldSpec, FileFormat, MappingSpec
-from mappings.targets import KINDS, MappingKind, Target, TargetType
+from mappings.spec import CallSpec, FieldSpec, FileFormat, MappingSpec
+from mappings.targets import KINDS, WRITEBACK_ACTIONS, MappingKind, Target, TargetType
 from mappings.transforms import Step, build_step, parse_date, parse_datetime, to_decimal
 
-__all__ = ["CompiledMapping", "RecordMapper", "compile_mapping"]
+__all__ = ["CompiledCall", "CompiledMapping", "RecordMapper", "compile_mapping"]
 
 Getter = Callable[[Any], Any]
 # How a compiled mapping reads a column: given the column and the field's steps, a getter.
@@ -359,6 +361,69 @@ class RecordMapper:
         return RecordError(errors or [FieldError("cannot map the record")])
 
 
+# A compiled parameter: a getter (a single value), or for a structure its components'
+# getters, or for a table its rows' components' getters.
+_Components = tuple[tuple[str, Getter], ...]
+_Parameter = tuple[str, Getter | None, _Components | None, tuple[_Components, ...] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledCall:
+    """How one action kind is applied: the function, its parameters from the action's
+    canonical record, whether a commit follows, and which parameter holds the messages."""
+
+    action: str
+    function: str
+    commit: bool
+    return_parameter: str | None
+    plan: tuple[_Parameter, ...]
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(p[0] for p in self.plan)
+
+    def parameters(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The function's parameters for one canonical record. A value that maps to nothing
+        (None) is left out, so that the function sees the field's initial value.
+
+        Raises:
+            RecordError: a step failed; each error names the parameter (and component).
+        """
+        out: dict[str, Any] = {}
+        errors: list[FieldError] = []
+
+        def fill(components: _Components, where: str) -> dict[str, Any]:
+            row: dict[str, Any] = {}
+            for name, getter in components:
+                try:
+                    value = getter(record)
+                except FieldError as exc:
+                    exc.field = f"{where}.{name}"
+                    errors.append(exc)
+                    continue
+                if value is not None:
+                    row[name] = value
+            return row
+
+        for name, single, structure, table in self.plan:
+            if single is not None:
+                try:
+                    value = single(record)
+                except FieldError as exc:
+                    exc.field = name
+                    errors.append(exc)
+                    continue
+                if value is not None:
+                    out[name] = value
+            elif structure is not None:
+                out[name] = fill(structure, name)
+            elif table is not None:
+                out[name] = [fill(row, f"{name}[{i}]") for i, row in enumerate(table)]
+        if errors:
+            raise RecordError(errors)
+        return out
+
+
 class CompiledMapping:
     """A validated, compiled mapping. Build it with `compile_mapping`."""
 
@@ -369,12 +434,14 @@ class CompiledMapping:
         fields: Mapping[str, Mapping[str, Callable[[Accessor], Getter]]],
         columns: Mapping[str, bool],
         inline: Mapping[str, tuple[str, tuple[str, ...]]] | None = None,
+        calls: Mapping[str, CompiledCall] | None = None,
     ) -> None:
         self.spec = spec
         self.source = source
         self._fields = fields
         self._columns = dict(columns)
         self._inline = dict(inline or {})
+        self.calls: Mapping[str, CompiledCall] = dict(calls or {})
         self._outbound: dict[str, tuple[tuple[str, Getter], ...]] = {}
         if not spec.kind.inbound:
             for section, factories in fields.items():
@@ -546,6 +613,55 @@ def compile_mapping(spec: MappingSpec, source: str = "<mapping>") -> CompiledMap
                 factory = compiler.field(field_spec, f"{section}.{name}", allowed)
                 if factory:
                     compiled[section][name] = factory
+    calls = {
+        action: call
+        for action, call_spec in spec.calls.items()
+        if (call := _compile_call(compiler, action, call_spec)) is not None
+    }
     if compiler.problems:
         raise MappingSpecError(source, compiler.problems)
-    return CompiledMapping(spec, source, compiled, compiler.columns, compiler.inline)
+    return CompiledMapping(spec, source, compiled, compiler.columns, compiler.inline, calls)
+
+
+def _compile_call(compiler: _Compiler, action: str, spec: CallSpec) -> CompiledCall | None:
+    """A writeback mapping's call for one action kind; problems are added to the compiler."""
+    at = f"calls.{action}"
+    if action not in WRITEBACK_ACTIONS:
+        compiler.problems.append(
+            f"{at}: unknown action kind (actions: {', '.join(WRITEBACK_ACTIONS)})"
+        )
+        return None
+    allowed = KINDS[MappingKind.WRITEBACK].sections or {}
+    fields = allowed["fields"]
+
+    def getter(field: FieldSpec, path: str) -> Getter | None:
+        factory = compiler.field(field, path, fields)
+        return factory(_canonical_access) if factory else None
+
+    def components(specs: Mapping[str, FieldSpec], path: str) -> _Components | None:
+        built = [(name, getter(f, f"{path}.{name}")) for name, f in specs.items()]
+        if any(g is None for _, g in built):
+            return None
+        return tuple((name, g) for name, g in built if g is not None)
+
+    plan: list[_Parameter] = []
+    ok = True
+    for name, parameter in spec.parameters.items():
+        path = f"{at}.parameters.{name}"
+        if parameter.field is not None:
+            single = getter(parameter.field, path)
+            ok = ok and single is not None
+            plan.append((name, single, None, None))
+        elif parameter.structure is not None:
+            structure = components(parameter.structure, f"{path}.structure")
+            ok = ok and structure is not None
+            plan.append((name, None, structure or (), None))
+        else:
+            rows = [
+                components(row, f"{path}.table[{i}]") for i, row in enumerate(parameter.table or [])
+            ]
+            ok = ok and all(r is not None for r in rows)
+            plan.append((name, None, None, tuple(r for r in rows if r is not None)))
+    if not ok:
+        return None
+    return CompiledCall(action, spec.function, spec.commit, spec.return_parameter, tuple(plan))

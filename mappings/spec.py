@@ -14,6 +14,23 @@
 
 A field has exactly one source: `from` (a column, or for outbound kinds a canonical field),
 `value` (a constant), `concat`, `coalesce` or `compute`; then `steps`, applied in order.
+
+A `writeback` mapping for an ERP reached by function calls (SAP over RFC) has a `calls` section
+instead of, or besides, `fields`: per action kind, the function to call and how its parameters
+are filled from the action, each parameter a field, a `structure` or a `table` of rows:
+
+    calls:
+      set_dunning_block:
+        function: Z_CLAIMBRIDGE_DUNNING_BLOCK
+        commit: true                   # BAPI_TRANSACTION_COMMIT after it, ROLLBACK on error
+        parameters:
+          I_BUKRS: company_code
+          I_GJAHR: {from: fiscal_year, steps: [text]}
+      post_payment:
+        function: BAPI_ACC_DOCUMENT_POST
+        parameters:
+          DOCUMENTHEADER: {structure: {COMP_CODE: company_code, DOC_TYPE: {value: DZ}}}
+          CURRENCYAMOUNT: {table: [{ITEMNO_ACC: {value: "0000000001"}, AMT_DOCCUR: amount}]}
 """
 
 from __future__ import annotations
@@ -24,7 +41,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from mappings.targets import MappingKind
 
-__all__ = ["ConcatSpec", "FieldSpec", "FileFormat", "MappingSpec", "StepSpec"]
+__all__ = [
+    "CallSpec",
+    "ConcatSpec",
+    "FieldSpec",
+    "FileFormat",
+    "MappingSpec",
+    "ParameterSpec",
+    "StepSpec",
+]
 
 
 class _Strict(BaseModel):
@@ -98,6 +123,47 @@ class FieldSpec(_Strict):
         return self
 
 
+class ParameterSpec(_Strict):
+    """One parameter of a function call: a single value (a field), a `structure` (component
+    name → field) or a `table` (a list of rows, each component name → field)."""
+
+    field: FieldSpec | None = None
+    structure: dict[str, FieldSpec] | None = None
+    table: list[dict[str, FieldSpec]] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shape(cls, data: Any) -> Any:
+        if isinstance(data, dict) and len(data) == 1 and next(iter(data)) in ("structure", "table"):
+            return data
+        return {"field": data}
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> ParameterSpec:
+        if self.field is None and self.structure is None and self.table is None:
+            raise ValueError("a parameter is a field, {structure: {...}} or {table: [...]}")
+        return self
+
+
+class CallSpec(_Strict):
+    """The function an action kind is applied with, and its parameters."""
+
+    function: str = Field(
+        pattern=r"^[A-Z/][A-Z0-9_/]{0,29}$",
+        description="function module name, upper case (e.g. BAPI_ACC_DOCUMENT_POST)",
+    )
+    parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
+    commit: bool = Field(
+        default=False,
+        description="commit with BAPI_TRANSACTION_COMMIT after a successful call",
+    )
+    return_parameter: str | None = Field(
+        default="RETURN",
+        alias="return",
+        description="the parameter holding the messages (BAPIRET2/BAPIRETURN); null: none",
+    )
+
+
 class FileFormat(_Strict):
     """How a file of this layout is written: CSV dialect, encoding, and for JSON files nothing."""
 
@@ -130,6 +196,7 @@ class MappingSpec(_Strict):
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
     case: dict[str, FieldSpec] = Field(default_factory=dict)
     item: dict[str, FieldSpec] = Field(default_factory=dict)
+    calls: dict[str, CallSpec] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _sections(self) -> MappingSpec:
@@ -141,10 +208,17 @@ class MappingSpec(_Strict):
         else:
             if self.case or self.item:
                 raise ValueError(f"a {self.kind.value} mapping has 'fields', not 'case'/'item'")
+            if self.kind is MappingKind.WRITEBACK:
+                if not self.fields and not self.calls:
+                    raise ValueError("a writeback mapping needs 'fields' (files) or 'calls'")
+                return self
             if not self.fields:
                 raise ValueError("'fields' is empty")
+        if self.calls:
+            raise ValueError(f"a {self.kind.value} mapping has no 'calls' (writeback only)")
         return self
 
 
 ConcatSpec.model_rebuild()
 FieldSpec.model_rebuild()
+ParameterSpec.model_rebuild()

@@ -16,11 +16,12 @@ from typing import Any
 
 from babel import Locale
 
+from gateway.domain.actions import ActionKind
 from gateway.domain.events import AGENCY_STATUS_KINDS, EventKind
 from gateway.domain.money import is_known_currency
 from mappings.errors import FieldError
 
-__all__ = ["KINDS", "MappingKind", "Target", "TargetType"]
+__all__ = ["KINDS", "WRITEBACK_ACTIONS", "MappingKind", "Target", "TargetType"]
 
 
 class MappingKind(enum.StrEnum):
@@ -224,6 +225,7 @@ WRITEBACK_FIELDS: Mapping[str, str] = {
     "action_id": "stable id of the action (deduplicate on it)",
     "action": "set_dunning_block, clear_dunning_block, add_note, record_status, post_payment",
     "source": "the source (ERP) the item belongs to",
+    "debtor_number": "the item's debtor (customer number as the source gave it)",
     "company_code": "company code",
     "document_number": "document number",
     "fiscal_year": "fiscal year",
@@ -240,6 +242,9 @@ WRITEBACK_FIELDS: Mapping[str, str] = {
     "commission": "payment: agency commission (Decimal)",
     "currency": "currency",
 }
+# The action kinds a writeback mapping's `calls` are keyed by.
+WRITEBACK_ACTIONS: tuple[str, ...] = tuple(kind.value for kind in ActionKind)
+
 NOTICE_FIELDS: Mapping[str, str] = {
     "notice_id": "stable id of the notice",
     "kind": "recall or direct_payment",

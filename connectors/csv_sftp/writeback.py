@@ -49,6 +49,11 @@ class CsvWriteBack:
         mapping = context.mappings.get("writeback")
         if mapping is None:
             raise ConfigurationError(f"source {context.name}: the csv write-back needs a mapping")
+        if not mapping.columns_of("fields"):
+            raise ConfigurationError(
+                f"source {context.name}: write-back mapping {mapping.name!r} has no 'fields' "
+                "(its columns) for the csv write-back"
+            )
         self._mapping = mapping
         self._dialect = CsvDialect.resolve(mapping.file, options.csv)
         self._transport = open_transport(options.transport, context.base_dir)

@@ -52,7 +52,14 @@ def connectors_command() -> None:
     rows = []
     for role in ConnectorRole:
         for name, entry in sorted(connectors(role).items()):
-            rows.append([role.label, name, "yes" if entry.available else "no", entry.unavailable])
+            if not entry.available or not entry.variants:
+                rows.append(
+                    [role.label, name, "yes" if entry.available else "no", entry.unavailable]
+                )
+                continue
+            for variant, why_not in entry.variants:
+                label = f"{name} ({variant})" if variant else name
+                rows.append([role.label, label, "no" if why_not else "yes", why_not])
     click.echo(render_table(["role", "name", "available", "why not"], rows, max_width=90))
     click.echo("")
     click.echo("mapping presets: " + ", ".join(f"preset:{p}" for p in list_presets()))

@@ -61,7 +61,7 @@ def demo(folder: Path, as_of: object, erp: str) -> None:
     click.echo("Second cycle:")
     click.echo("\n".join(summary_lines(result.second)))
     click.echo("")
-    click.echo(f"Look at: {result.folder}/erp/writeback (what the ERP imports),")
+    click.echo(f"Look at: {result.folder}/{DEMO_ERPS[erp].writeback_hint},")
     click.echo(f"         {result.folder}/agency (what went to and came from the agency),")
     click.echo(
         f"         `claimbridge -c {result.folder}/claimbridge.yaml transfers` (the transfer log)."

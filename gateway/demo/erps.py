@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from gateway.demo.sap_erp import sap_next_day, sap_prepare
 from gateway.sample.data import day_two_export
 
 __all__ = ["DEMO_ERPS", "DemoErp"]
@@ -25,6 +26,8 @@ class DemoErp:
     prepare: Callable[[Path, date], None]
     # The ERP's next state after the agency answered; returns whether anything was written.
     next_day: Callable[[Path, date], bool]
+    # Where the demo's user sees what reached the ERP (relative to the folder).
+    writeback_hint: str = "erp/writeback (what the ERP imports)"
 
 
 def _csv_next_day(folder: Path, today: date) -> bool:
@@ -42,5 +45,12 @@ DEMO_ERPS: dict[str, DemoErp] = {
         "an ERP that drops open-items exports (CSV) in a folder",
         prepare=lambda folder, today: None,
         next_day=_csv_next_day,
+    ),
+    "sap": DemoErp(
+        "sap",
+        "a simulated SAP system reached over RFC (FI-AR open items, Z-functions, postings)",
+        prepare=sap_prepare,
+        next_day=sap_next_day,
+        writeback_hint="erp/sap-simulator.json (the SAP system's blocks, notes and postings)",
     ),
 }

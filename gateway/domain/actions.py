@@ -38,7 +38,8 @@ class ActionKind(enum.StrEnum):
 @dataclass(frozen=True, slots=True)
 class WriteBackAction:
     """One change to one ERP item. `action_id` is stable, so the ERP side can deduplicate a
-    repeated delivery. Amounts are minor units of `currency`; a reversal is negative."""
+    repeated delivery. Amounts are minor units of `currency`; a reversal is negative.
+    `debtor_number` is the item's debtor (an ERP posting a payment needs the account)."""
 
     action_id: str
     kind: ActionKind
@@ -54,6 +55,7 @@ class WriteBackAction:
     interest: int = 0
     fees: int = 0
     commission: int = 0
+    debtor_number: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,7 @@ class CaseContext:
     agency: str
     currency: str
     items: Sequence[ItemKey]
+    debtor_number: str = ""
 
 
 def allocate(amount: int, remaining: Sequence[tuple[ItemKey, int]]) -> list[tuple[ItemKey, int]]:
@@ -141,6 +144,7 @@ def actions_for(
                 agency=case.agency,
                 occurred_at=event.occurred_at,
                 currency=case.currency,
+                debtor_number=case.debtor_number,
                 **values,  # type: ignore[arg-type]
             )
         )

@@ -107,7 +107,11 @@ class CaseUpdater:
         rules = self.rules.get(case.source)
         if rules is not None:
             context = CaseContext(
-                case.reference, case.agency, case.currency, [item_key(oi) for _, oi in items]
+                case.reference,
+                case.agency,
+                case.currency,
+                [item_key(oi) for _, oi in items],
+                case.debtor_number,
             )
             for action in actions_for(event, context, rules, before, status.state, shares):
                 self.outbox.enqueue(

@@ -5,8 +5,10 @@ For each snapshot (an export file, an API run):
 2. records are streamed, mapped and checked; a bad record is quarantined with its position,
    fields and reason, the rest goes on;
 3. items are upserted in batches as they stream: a key that comes again in the same snapshot
-   is quarantined (the first line wins); then the items of the snapshot's company codes that
-   it no longer holds are cleared;
+   is quarantined (the first line wins); items the source reports cleared (records with a
+   `Clearing`) are cleared with the ERP's clearing date; a debtor the source could not read
+   keeps its items as they are; then the items of the snapshot's company codes that it no
+   longer holds are cleared;
 4. an item of a case at an agency that was cleared, or whose open amount went down, is a
    direct payment: an event on its case, and a notice to the agency;
 5. the transfer is finished and the file recorded as received, in the same transaction.
@@ -20,12 +22,15 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from datetime import time as clock_time
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from connectors.base import ConnectorError, FormatError, Outcome, Snapshot
+from connectors.base import Clearing, ConnectorError, FormatError, Outcome, Snapshot
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
+from gateway.domain.items import ItemKey
 from gateway.domain.money import Money
 from gateway.pipeline.case_updates import CaseUpdater
 from gateway.pipeline.context import RunContext
@@ -61,6 +66,8 @@ log = logging.getLogger(__name__)
 
 KIND = "open_items"
 QUARANTINE_FLUSH = 1_000
+CLEARING_FLUSH = 1_000
+DEBTOR_SCOPE = ("company_code", "debtor_number")
 
 
 @dataclass(slots=True)
@@ -200,10 +207,13 @@ def _load(
     writer = ItemWriter(session, source, transfer_id, ctx.now())
     debtors = DebtorBuffer(session, source)
     log_ = TransferLog(session)
+    items = ItemRepository(session)
     result = SnapshotResult(source, label, "ok", transfer_id)
     company_codes: set[str] = set()
     keyless: list[str] = []
     pending: list[Quarantined] = []
+    unread_debtors: set[tuple[str, str]] = set()
+    clearings = _Clearings(items, source, transfer_id, ctx.now(), list(in_cases))
 
     def quarantine(entry: Quarantined) -> None:
         pending.append(entry)
@@ -213,13 +223,24 @@ def _load(
             pending.clear()
 
     for record in stream.records:
+        if record.clearing is not None:
+            clearings.add(
+                item_key_of(source, mapper.values_of(record.values, KEY_TARGETS)),
+                record.clearing,
+            )
+            continue
         result.records += 1
         # A file gives line numbers; an API gives record ids: then the sequence number.
         line = record.position if record.position.__class__ is int else result.records
         if record.problem:
             position = str(record.position)
             quarantine(Quarantined(position, record.problem, (), record.values))
-            keyless.append(position)
+            scope = mapper.values_of(record.values, DEBTOR_SCOPE) if record.whole_debtor else None
+            if scope and scope["company_code"] and scope["debtor_number"]:
+                unread_debtors.add((scope["company_code"], scope["debtor_number"]))
+                company_codes.add(scope["company_code"])
+            else:
+                keyless.append(position)
             continue
         try:
             staged = build_item(item_mapper(record.values))
@@ -254,7 +275,6 @@ def _load(
             f"{stream.control.records}"
         )
 
-    items = ItemRepository(session)
     now = ctx.now()
     for duplicate in writer.duplicates:
         quarantine(
@@ -272,6 +292,9 @@ def _load(
     result.accepted = writer.rows - result.duplicates
 
     mark = time.perf_counter()
+    if unread_debtors:
+        items.keep_debtors(source, sorted(unread_debtors), transfer_id)
+    result.cleared = clearings.flush()
     covered = sorted(company_codes | set(snapshot.company_codes or ()))
     if keyless:
         shown = ", ".join(keyless[:5]) + (", ..." if len(keyless) > 5 else "")
@@ -280,8 +303,10 @@ def _load(
             f"readable key ({shown}) might be items still open"
         )
     else:
-        result.cleared = items.clear_unseen(source, covered, transfer_id, ctx.as_of, now)
-    result.direct_payments = _direct_payments(ctx, session, source, transfer_id, in_cases)
+        result.cleared += items.clear_unseen(source, covered, transfer_id, ctx.as_of, now)
+    result.direct_payments = _direct_payments(
+        ctx, session, source, transfer_id, in_cases, clearings.of_cases
+    )
     timings["clear_and_payments"] = time.perf_counter() - mark
     log.info(
         "extracted %s from %s: %s",
@@ -312,12 +337,59 @@ def _load(
     return result
 
 
+class _Clearings:
+    """Items a source reports cleared: applied in batches as they stream (an open record of
+    the same item in the same snapshot wins, whatever the order), and remembered for the items
+    of cases in play, whose direct payment then carries the ERP's clearing date and document."""
+
+    def __init__(
+        self,
+        items: ItemRepository,
+        source: str,
+        transfer_id: int,
+        now: datetime,
+        case_items: list[int],
+    ) -> None:
+        self._items = items
+        self._source = source
+        self._transfer_id = transfer_id
+        self._now = now
+        self._case_items = case_items
+        self._case_keys: dict[tuple[str, str, int, str], int] | None = None
+        self._pending: list[tuple[ItemKey, date]] = []
+        self.cleared = 0
+        self.of_cases: dict[int, Clearing] = {}
+
+    def add(self, key: ItemKey | None, clearing: Clearing) -> None:
+        if key is None or not fits_the_store(key):
+            return  # a clearing of something that was never an item here (a payment line)
+        if self._case_keys is None:
+            self._case_keys = self._items.keys_of(self._case_items) if self._case_items else {}
+        item_id = self._case_keys.get(
+            (key.company_code, key.document_number, key.fiscal_year, key.line_item)
+        )
+        if item_id is not None:
+            self.of_cases[item_id] = clearing
+        self._pending.append((key, clearing.on))
+        if len(self._pending) >= CLEARING_FLUSH:
+            self.flush()
+
+    def flush(self) -> int:
+        if self._pending:
+            self.cleared += self._items.clear_reported(
+                self._source, self._pending, self._transfer_id, self._now
+            )
+            self._pending = []
+        return self.cleared
+
+
 def _direct_payments(
     ctx: RunContext,
     session: Session,
     source: str,
     transfer_id: int,
     before: dict[int, ActiveItem],
+    clearings: dict[int, Clearing],
 ) -> int:
     """Items of cases in play that were cleared or reduced by this snapshot."""
     if not before:
@@ -342,20 +414,30 @@ def _direct_payments(
         if case is None or item is None:
             continue
         currency = active.currency
-        note = (
-            f"item {item.company_code}/{item.document_number}/{item.fiscal_year}/{item.line_item} "
-            + (
+        clearing = clearings.get(item_id) if how == "cleared" else None
+        if clearing is not None:
+            # The ERP knows when the debtor paid: the event carries that day, not the run's.
+            occurred_at = datetime.combine(clearing.on, clock_time(), tzinfo=UTC)
+            how_text = f"cleared in {source} on {clearing.on.isoformat()}" + (
+                f" by document {clearing.document}" if clearing.document else ""
+            )
+        else:
+            occurred_at = ctx.now()
+            how_text = (
                 f"cleared in {source}"
                 if how == "cleared"
                 else f"open amount reduced in {source} from {Money(old_minor, currency)} "
                 f"to {Money(new_minor, currency)}"
             )
+        note = (
+            f"item {item.company_code}/{item.document_number}/{item.fiscal_year}/{item.line_item} "
+            + how_text
         )
         event = CaseEvent(
             kind=EventKind.DIRECT_PAYMENT,
             origin=EventOrigin.ERP,
             external_id=f"{source}:{transfer_id}:{item_id}",
-            occurred_at=ctx.now(),
+            occurred_at=min(occurred_at, ctx.now()),
             amount=paid,
             note=note,
         )

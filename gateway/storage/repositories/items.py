@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import Boolean, Date, bindparam, delete, select, text, update
 
 # The raw SQL below is assembled from the constant column names of this module only; every
 # value travels as a bound parameter.
@@ -322,6 +322,84 @@ class ItemRepository:
         self.session.execute(
             delete(extraction_seen).where(extraction_seen.c.transfer_id == transfer_id)
         )
+
+    def keep_debtors(
+        self, source: str, debtors: Iterable[tuple[str, str]], transfer_id: int
+    ) -> int:
+        """Open items of these (company code, debtor) pairs count as seen by this snapshot: the
+        source could not read them, so their absence says nothing."""
+        statement = text(
+            "UPDATE open_items SET last_seen_transfer_id = :t WHERE source = :source "
+            "AND company_code = :company_code AND debtor_number = :debtor AND is_open"
+        )
+        connection = self.session.connection()
+        count = 0
+        for company_code, debtor in debtors:
+            parameters = {
+                "t": transfer_id,
+                "source": source,
+                "company_code": company_code,
+                "debtor": debtor,
+            }
+            count += int(connection.execute(statement, parameters).rowcount)
+        return count
+
+    def clear_reported(
+        self,
+        source: str,
+        cleared: Sequence[tuple[ItemKey, date]],
+        transfer_id: int,
+        now: datetime,
+    ) -> int:
+        """Mark items the source reports cleared as cleared on the reported date, unless this
+        snapshot also holds them open. Returns how many open items were cleared."""
+        if not cleared:
+            return 0
+        # One core statement per item (compiled once): the driver's executemany does not
+        # report reliable row counts on every database. Most reported clearings name lines
+        # that are not stored (payments): the key index finds nothing at once.
+        statement = text(
+            "UPDATE open_items SET is_open = :closed, cleared_on = :on, updated_at = :now "
+            "WHERE source = :source AND company_code = :company_code "
+            "AND document_number = :document AND fiscal_year = :year AND line_item = :line "
+            "AND is_open AND last_seen_transfer_id <> :t"
+        ).bindparams(
+            bindparam("closed", type_=Boolean()),
+            bindparam("on", type_=Date()),
+            bindparam("now", type_=OpenItemRow.__table__.c.updated_at.type),
+        )
+        connection = self.session.connection()
+        count = 0
+        for key, on in cleared:
+            parameters = {
+                "closed": False,
+                "on": on,
+                "now": now,
+                "source": source,
+                "company_code": key.company_code,
+                "document": key.document_number,
+                "year": key.fiscal_year,
+                "line": key.line_item,
+                "t": transfer_id,
+            }
+            count += int(connection.execute(statement, parameters).rowcount)
+        return count
+
+    def keys_of(self, item_ids: Sequence[int]) -> dict[tuple[str, str, int, str], int]:
+        """(company code, document, fiscal year, line item) → id, for these items."""
+        found: dict[tuple[str, str, int, str], int] = {}
+        for start in range(0, len(item_ids), 500):
+            chunk = item_ids[start : start + 500]
+            query = select(
+                OpenItemRow.id,
+                OpenItemRow.company_code,
+                OpenItemRow.document_number,
+                OpenItemRow.fiscal_year,
+                OpenItemRow.line_item,
+            ).where(OpenItemRow.id.in_(chunk))
+            for item_id, company_code, document, year, line in self.session.execute(query):
+                found[(company_code, document, year, line)] = item_id
+        return found
 
     def active_items(
         self, source: str, company_codes: Iterable[str] | None = None

@@ -74,6 +74,7 @@ def action_payload(action: WriteBackAction) -> dict[str, Any]:
         "interest": action.interest,
         "fees": action.fees,
         "commission": action.commission,
+        "debtor_number": action.debtor_number,
     }
 
 
@@ -94,6 +95,8 @@ def action_from_payload(payload: dict[str, Any]) -> WriteBackAction:
         interest=int(payload["interest"]),
         fees=int(payload["fees"]),
         commission=int(payload["commission"]),
+        # Messages written before the debtor travelled with the action have none.
+        debtor_number=payload.get("debtor_number", ""),
     )
 
 

@@ -1,0 +1,247 @@
+"""Open items from the simulated SAP system through the whole pipeline: every open item
+stored as the preset maps it, noted items left out, a customer that cannot be read kept as it
+is, a payment seen in SAP reported as a direct payment on the day it was made, and the whole
+run refused (nothing stored) when the cause is not one customer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from connectors.sap_rfc.simulator import SimulatedSap, item_key
+from gateway.domain.events import EventKind
+from gateway.pipeline import Step, run_cycle
+from gateway.storage.database import Store
+from gateway.storage.models import (
+    CaseEventRow,
+    CaseRow,
+    OpenItemRow,
+    QuarantinedRecordRow,
+    TransferRow,
+)
+from tests.conftest import TODAY, Workspace
+from tests.integration.helpers import counts
+from tests.integration.sap_helpers import CUSTOMERS, sap_of, sap_source, use_sap
+
+KEYDATE = TODAY.strftime("%Y%m%d")
+
+
+def extract(workspace: Workspace, store: Store):
+    return run_cycle(workspace.context(store), (Step.EXTRACT,)).extraction
+
+
+def expected_open(sap: SimulatedSap, company_codes: tuple[str, ...]) -> dict[str, list[dict]]:
+    """What SAP holds open at the key date, per customer (noted items excluded), read
+    straight from the simulator."""
+    found = {}
+    for code in company_codes:
+        for customer in sap.ledger.customers_of(code):
+            result = sap.call(
+                "BAPI_AR_ACC_GETOPENITEMS",
+                COMPANYCODE=code,
+                CUSTOMER=customer.number,
+                KEYDATE=KEYDATE,
+                NOTEDITEMS="X",
+            )
+            found[f"{code}/{customer.number}"] = result["LINEITEMS"]
+    return found
+
+
+def stored(store: Store) -> dict[tuple[str, str], OpenItemRow]:
+    with store.unit_of_work(read_only=True) as session:
+        return {
+            (r.company_code, r.document_number): r for r in session.scalars(select(OpenItemRow))
+        }
+
+
+def test_every_open_item_is_stored_and_noted_items_are_left_out(
+    workspace: Workspace, store: Store
+) -> None:
+    sap = use_sap(workspace)
+    expected = expected_open(sap, ("1000", "2000"))
+    vip = {f"{c}/{sap.ledger.customer(c, 17).number}" for c in ("1000", "2000")}
+    readable = [row for key, rows in expected.items() if key not in vip for row in rows]
+    noted = [r for r in readable if r["DOC_STATUS"] == "S"]
+    items = [r for r in readable if r["DOC_STATUS"] != "S"]
+    assert noted and len(expected) == 2 * CUSTOMERS
+
+    (result,) = extract(workspace, store)
+    assert result.status == "partial"
+    assert (result.accepted, result.quarantined) == (len(items), 2)
+    rows = stored(store)
+    assert set(rows) == {(r["COMP_CODE"], r["DOC_NO"]) for r in items}
+    assert not {(r["COMP_CODE"], r["DOC_NO"]) for r in noted} & set(rows)
+    with store.unit_of_work(read_only=True) as session:
+        reasons = {q.position: q.reason for q in session.scalars(select(QuarantinedRecordRow))}
+    assert set(reasons) == vip
+    assert all(
+        r.startswith("BAPI_AR_ACC_GETOPENITEMS for company code")
+        and "E F2543 No authorization to display general data for customer accounts" in r
+        for r in reasons.values()
+    )
+
+
+def test_the_preset_maps_bapi3007_as_sap_means_it(workspace: Workspace, store: Store) -> None:
+    sap = use_sap(workspace, sap_source('["3000"]', '{list: ["300001", "300002", "300003"]}'))
+    extract(workspace, store)
+    rows = stored(store)
+    source = [
+        row
+        for number in ("0000300001", "0000300002", "0000300003")
+        for row in sap.call(
+            "BAPI_AR_ACC_GETOPENITEMS", COMPANYCODE="3000", CUSTOMER=number, KEYDATE=KEYDATE
+        )["LINEITEMS"]
+    ]
+    assert len(rows) == len(source) > 10
+    address = sap.call("BAPI_CUSTOMER_GETDETAIL2", CUSTOMERNO="0000300001", COMPANYCODE="3000")
+    kinds = set()
+    for raw in source:
+        item = rows[("3000", raw["DOC_NO"])]
+        sign = -1 if raw["DB_CR_IND"] == "H" else 1
+        digits = 0 if raw["CURRENCY"] == "JPY" else 2
+        assert item.open_amount_minor == sign * int(raw["AMT_DOCCUR"] * 10**digits)
+        assert item.currency == raw["CURRENCY"]
+        assert item.fiscal_year == int(raw["FISC_YEAR"]) and item.line_item == raw["ITEM_NUM"]
+        assert item.document_date.strftime("%Y%m%d") == raw["DOC_DATE"]
+        assert item.debtor_number == raw["CUSTOMER"].lstrip("0")
+        assert item.dunning_level == int(raw["DUNN_LEVEL"])
+        assert (item.last_dunning_date.strftime("%Y%m%d") if item.last_dunning_date else "") == (
+            raw["LAST_DUNN"]
+        )
+        baseline = datetime.strptime(raw["BLINE_DATE"], "%Y%m%d").date()  # noqa: DTZ007
+        if raw["DB_CR_IND"] == "H" and not raw["INV_REF"]:
+            due = baseline
+        else:
+            days = int(raw["NETTERMS"]) or int(raw["DSCT_DAYS2"]) or int(raw["DSCT_DAYS1"])
+            due = baseline + timedelta(days=days)
+        assert item.net_due_date == due
+        kinds.add((raw["PMNTTRMS"], raw["DB_CR_IND"], bool(raw["INV_REF"])))
+    assert {("ZB02", "S", False), ("ZB03", "S", False)} & kinds  # the terms without net days
+    with store.unit_of_work(read_only=True) as session:
+        from gateway.storage.repositories.items import ItemRepository
+
+        debtor = ItemRepository(session).get_debtor("erp", "300001")
+    assert debtor is not None
+    assert debtor.name == address["CUSTOMERADDRESS"]["NAME"]
+    assert debtor.country == "US" and debtor.city == address["CUSTOMERADDRESS"]["CITY"]
+
+
+def test_a_customer_that_cannot_be_read_keeps_its_items(workspace: Workspace, store: Store) -> None:
+    sap = use_sap(workspace)
+    sap.state.denied_auth_groups.clear()  # this time the RFC user may read VIP customers
+    sap.state.save()
+    vip = sap.ledger.customer("1000", 17)
+    extract(workspace, store)
+    theirs = {k for k, r in stored(store).items() if r.debtor_number == vip.number.lstrip("0")}
+    assert theirs
+    sap.state.denied_auth_groups.append("VIP")
+    sap.state.save()
+    (again,) = extract(workspace, store)
+    assert again.quarantined == 2 and again.cleared == 0
+    rows = stored(store)
+    assert all(rows[k].is_open for k in theirs)
+    assert again.clearing_skipped == ""  # everyone else is still checked for clearings
+
+
+def test_a_payment_seen_in_sap_is_a_direct_payment_on_the_day_it_was_made(
+    workspace: Workspace, store: Store
+) -> None:
+    use_sap(workspace, sap_source('["1000"]'))
+    first = run_cycle(workspace.context(store))
+    assert not first.failed, first.errors
+    sap = sap_of(workspace)
+    blocked = sorted(k for k, block in sap.state.blocks.items() if block == "I")
+    assert blocked, "the write-back blocked the handed-over items in SAP"
+    notes = sap.state.notes[blocked[0]]
+    assert notes[0]["text"].startswith("Handed over to collection agency acme, case CB-")
+    paid_on = TODAY - timedelta(days=2)
+    clearing = sap.pay_in_full(blocked[0], paid_on)
+    company_code, document, year, line = blocked[0].split("/")
+
+    (result,) = extract(workspace, store)
+    assert (result.cleared, result.direct_payments) == (1, 1)
+    with store.unit_of_work(read_only=True) as session:
+        item = session.scalars(
+            select(OpenItemRow).where(OpenItemRow.document_number == document)
+        ).one()
+        assert not item.is_open and item.cleared_on == paid_on
+        event = session.scalars(
+            select(CaseEventRow).where(CaseEventRow.kind == EventKind.DIRECT_PAYMENT.value)
+        ).one()
+        assert event.occurred_at == datetime.combine(paid_on, datetime.min.time(), tzinfo=UTC)
+        assert f"by document {clearing}" in event.note and paid_on.isoformat() in event.note
+        case = session.get(CaseRow, event.case_id)
+        assert case is not None and case.paid_directly_minor == item.open_amount_minor
+    assert item_key(company_code, document, year, line) in sap_of(workspace).state.cleared
+
+
+def test_an_unknown_company_code_fails_the_whole_run(workspace: Workspace, store: Store) -> None:
+    use_sap(workspace, sap_source('["1000", "9999"]'))
+    (result,) = extract(workspace, store)
+    assert result.status == "failed"
+    assert "BAPI_COMPANYCODE_GETDETAIL for company code 9999" in result.error
+    assert "Company code 9999 does not exist" in result.error
+    assert counts(store)["items"] == 0  # the 1000 items read first were rolled back too
+    with store.unit_of_work(read_only=True) as session:
+        transfer = session.get(TransferRow, result.transfer_id)
+        assert transfer is not None and transfer.status == "failed"
+
+
+def test_when_every_customer_fails_the_same_way_the_run_fails(
+    workspace: Workspace, store: Store
+) -> None:
+    listed = '{list: {"1000": ["100001"], "2000": ["200001", "200002"]}}'
+    sap = use_sap(workspace, sap_source('["1000", "2000"]', listed))
+    sap.state.denied_company_codes.append("2000")  # no F_BKPF_BUK for 2000
+    sap.state.save()
+    (result,) = extract(workspace, store)
+    assert result.status == "failed"
+    assert "every one of the 2 customers of company code 2000 failed" in result.error
+    assert "No authorization for company code 2000" in result.error
+    assert counts(store)["items"] == 0  # customer 100001 of company code 1000 is not kept
+
+
+def test_sap_unreachable_fails_the_run_for_a_retry(
+    workspace: Workspace, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_sap(workspace)
+    created = SimulatedSap.from_options.__func__  # type: ignore[attr-defined]
+
+    def down(cls: type[SimulatedSap], *args: object) -> SimulatedSap:
+        sap = created(cls, *args)
+        sap.unreachable = True
+        return sap
+
+    monkeypatch.setattr(SimulatedSap, "from_options", classmethod(down))
+    (result,) = extract(workspace, store)
+    assert result.status == "failed" and "not reached" in result.error
+    assert counts(store)["items"] == 0
+
+
+def test_a_listed_customer_not_in_the_company_code_is_quarantined(
+    workspace: Workspace, store: Store
+) -> None:
+    use_sap(workspace, sap_source('["1000"]', '{list: ["100001", "200001", "100002"]}'))
+    (result,) = extract(workspace, store)
+    assert result.quarantined == 1 and result.accepted > 0
+    with store.unit_of_work(read_only=True) as session:
+        (row,) = session.scalars(select(QuarantinedRecordRow))
+    assert row.position == "1000/0000200001"
+    assert "Customer 0000200001 has not been created in company code 1000" in row.reason
+    assert "[V1=0000200001, V2=1000]" in row.reason
+
+
+def test_one_connection_serves_the_run_and_is_closed(workspace: Workspace, store: Store) -> None:
+    use_sap(workspace, sap_source('["1000", "2000"]'))
+    config = workspace.config()
+    source = config.open_source("erp")
+    (snapshot,) = source.snapshots(TODAY)
+    records = list(snapshot.open().records)
+    sap = source.session.client
+    assert len(records) > 1_000 and sap.connections_opened == 1
+    assert sap.calls.count("BAPI_AR_ACC_GETOPENITEMS") == 2 * CUSTOMERS
+    source.close()
+    sap.call("RFC_PING")  # a call after closing opens a new connection
+    assert sap.connections_opened == 2
