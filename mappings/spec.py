@@ -14,6 +14,9 @@
 
 A field has exactly one source: `from` (a column, or for outbound kinds a canonical field),
 `value` (a constant), `concat`, `coalesce` or `compute`; then `steps`, applied in order.
+
+A write-back mapping for an API adds a `requests` section: per action kind, the requests that
+apply one action (see `mappings.requests`); its `fields` are then the values those requests use.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from gateway.domain.actions import ActionKind
+from mappings.requests import RequestLayout
 from mappings.targets import MappingKind
 
 __all__ = ["ConcatSpec", "FieldSpec", "FileFormat", "MappingSpec", "StepSpec"]
@@ -130,9 +135,26 @@ class MappingSpec(_Strict):
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
     case: dict[str, FieldSpec] = Field(default_factory=dict)
     item: dict[str, FieldSpec] = Field(default_factory=dict)
+    requests: dict[str, list[RequestLayout]] | None = None
 
     @model_validator(mode="after")
     def _sections(self) -> MappingSpec:
+        if self.requests is not None:
+            if self.kind is not MappingKind.WRITEBACK:
+                raise ValueError("only a writeback mapping has a 'requests' section")
+            kinds = [k.value for k in ActionKind]
+            unknown = sorted(set(self.requests) - set(kinds))
+            if unknown:
+                raise ValueError(
+                    f"requests: unknown action kind(s) {', '.join(unknown)} "
+                    f"(action kinds: {', '.join(kinds)})"
+                )
+            missing = [k for k in kinds if k not in self.requests]
+            if missing:
+                raise ValueError(
+                    f"requests: no entry for {', '.join(missing)} (write `{missing[0]}: []` "
+                    "if this ERP has nothing to do for it)"
+                )
         if self.kind is MappingKind.HANDOVER:
             if self.fields:
                 raise ValueError("a handover mapping has 'case' and 'item' sections, not 'fields'")
@@ -141,7 +163,7 @@ class MappingSpec(_Strict):
         else:
             if self.case or self.item:
                 raise ValueError(f"a {self.kind.value} mapping has 'fields', not 'case'/'item'")
-            if not self.fields:
+            if not self.fields and self.requests is None:
                 raise ValueError("'fields' is empty")
         return self
 
