@@ -17,7 +17,9 @@ mapping's `fields`, the connector's `variables` and what earlier requests `captu
 
 `applied_if` names a part of a request's answer that, when not empty, means the action was
 applied before (a repeated delivery): its remaining requests are skipped. `cache` reuses the
-answer of an identical request within one delivery (lookups).
+answer of an identical request within one delivery (lookups). A capture that finds nothing
+fails the action, unless its request is `optional`: then the requests that use what it would
+have captured are skipped (an item with no dunning has no dunning to block).
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ class RequestLayout(BaseModel):
     )
     cache: bool = Field(
         default=False, description="reuse the answer of the same request within a delivery"
+    )
+    optional: bool = Field(
+        default=False,
+        description="its captures may find nothing: the requests that use them are then skipped",
     )
 
     @model_validator(mode="after")

@@ -254,8 +254,8 @@ class RestSourceOptions(RestOptions):
     @model_validator(mode="after")
     def _request(self) -> RestSourceOptions:
         layout = self.request
-        if layout.capture or layout.applied_if or layout.cache:
-            raise ValueError("the source request takes no capture, applied_if or cache")
+        if layout.capture or layout.applied_if or layout.cache or layout.optional:
+            raise ValueError("the source request takes no capture, applied_if, cache or optional")
         _check_style(self.style, layout, "request")
         return self
 

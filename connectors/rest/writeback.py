@@ -137,8 +137,12 @@ class RestWriteBack:
             ) from None
         values: dict[str, Any] = {**self.options.variables, **record, **mapped}
         client = self.client()
+        absent: set[str] = set()  # optional captures that found nothing
         for request in self._requests[action.kind.value]:
             layout = request.layout
+            if request.names & absent:
+                absent |= request.captures
+                continue
             try:
                 call = client.prepare(request, values)
             except TemplateError as exc:
@@ -158,6 +162,9 @@ class RestWriteBack:
             for name, path in layout.capture.items():
                 found = ResponsePath(path).find(payload)
                 if _empty(found):
+                    if layout.optional:
+                        absent.add(name)
+                        continue
                     raise RemoteRejected(
                         f"{request.where}: found nothing at {path or '(the answer)'} for "
                         f"{{{name}}} (action {action.action_id}, item {action.item})"
