@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -76,14 +77,13 @@ def free_port() -> int:
 class TrytonHome:
     """The folder of a Tryton installation: trytond.conf, the admin password, databases/."""
 
-    def __init__(self, folder: Path, port: int, password: str = "admin") -> None:
+    def __init__(self, folder: Path, port: int) -> None:
         self.folder = folder
         self.port = port
         self.config = folder / "trytond.conf"
         self.password_file = folder / "admin-password"
         self.databases = folder / "databases"
         self.log = folder / "trytond.log"
-        self._password = password
 
     def prepare(self) -> None:
         """Write the configuration and the password file (again: the port may change)."""
@@ -96,8 +96,9 @@ class TrytonHome:
             f"listen = 127.0.0.1:{self.port}\n",
             encoding="utf-8",
         )
-        self.password_file.write_text(self._password + "\n", encoding="utf-8")
-        self.password_file.chmod(0o600)
+        if not self.password_file.exists():  # the admin's password: made once, kept
+            self.password_file.write_text(secrets.token_urlsafe(16) + "\n", encoding="utf-8")
+            self.password_file.chmod(0o600)
 
     def database_file(self, name: str) -> Path:
         return self.databases / f"{name}.sqlite"
