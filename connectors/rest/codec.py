@@ -130,7 +130,7 @@ def _tryton_object(obj: dict[str, Any]) -> Any:
                 obj.get("microsecond", 0),
             )  # fmt: skip
         if kind == "timedelta":
-            return timedelta(seconds=obj["seconds"])
+            return timedelta(seconds=float(obj["seconds"]))
         if kind == "bytes":
             return base64.b64decode(obj["base64"])
     except (KeyError, TypeError, ValueError) as exc:
