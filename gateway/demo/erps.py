@@ -8,10 +8,17 @@ is the default; the SAP simulator and Tryton register themselves here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from gateway.demo.tryton.erp import (
+    tryton_missing,
+    tryton_next_day,
+    tryton_prepare,
+    tryton_running,
+)
 from gateway.sample.data import day_two_export
 
 __all__ = ["DEMO_ERPS", "DemoErp"]
@@ -25,6 +32,14 @@ class DemoErp:
     prepare: Callable[[Path, date], None]
     # The ERP's next state after the agency answered; returns whether anything was written.
     next_day: Callable[[Path, date], bool]
+    # What the ERP did on its next day, in words.
+    next_day_says: str = "one item was paid directly and another one in part"
+    # Why this ERP cannot run here (a missing package), or None.
+    missing: Callable[[], str | None] = lambda: None
+    # Keeps the ERP up while the cycles run (a server), if it needs to be.
+    running: Callable[[Path, date], AbstractContextManager[None]] = lambda f, d: nullcontext()
+    # Where to see what the ERP received.
+    look_at: str = "{folder}/erp/writeback (what the ERP imports)"
 
 
 def _csv_next_day(folder: Path, today: date) -> bool:
@@ -42,5 +57,15 @@ DEMO_ERPS: dict[str, DemoErp] = {
         "an ERP that drops open-items exports (CSV) in a folder",
         prepare=lambda folder, today: None,
         next_day=_csv_next_day,
+    ),
+    "tryton": DemoErp(
+        "tryton",
+        "a real Tryton 8.2 server (seeded customers, invoices, dunnings) read over JSON-RPC",
+        prepare=tryton_prepare,
+        next_day=tryton_next_day,
+        next_day_says="a debtor paid a handed-over invoice directly to the company",
+        missing=tryton_missing,
+        running=tryton_running,
+        look_at="{folder}/tryton (the Tryton database: blocked dunnings, notes, payments)",
     ),
 }
