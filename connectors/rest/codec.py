@@ -126,9 +126,11 @@ def _tryton_object(obj: dict[str, Any]) -> Any:
             )
         if kind == "time":
             return time(
-                obj.get("hour", 0), obj.get("minute", 0), obj.get("second", 0),
+                obj.get("hour", 0),
+                obj.get("minute", 0),
+                obj.get("second", 0),
                 obj.get("microsecond", 0),
-            )  # fmt: skip
+            )
         if kind == "timedelta":
             return timedelta(seconds=float(obj["seconds"]))
         if kind == "bytes":

@@ -62,8 +62,9 @@ def writeback(api: LocalApi, tmp_path: Path, **options: Any) -> RestWriteBack:
 
 def act(document: str, kind: ActionKind, n: int, **values: Any) -> WriteBackAction:
     key = ItemKey("shop", "1000", document, 2026, "1")
-    return WriteBackAction(f"CB-7:{document}:{kind.value}:{n}", kind, key, "CB-7", "acme", AT,
-                           "EUR", **values)  # fmt: skip
+    return WriteBackAction(
+        f"CB-7:{document}:{kind.value}:{n}", kind, key, "CB-7", "acme", AT, "EUR", **values
+    )
 
 
 def accept(seen: Seen) -> Reply:

@@ -74,11 +74,19 @@ def test_the_source_reads_overdue_lines_with_their_dunnings_and_debtors(
         "ap@alpha-handel.example",
     )
 
-    levels = {key: items[str(tryton.line(f"{key}-1"))]["dunning_level"] for key in
-              ("beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta")}  # fmt: skip
+    levels = {
+        key: items[str(tryton.line(f"{key}-1"))]["dunning_level"]
+        for key in ("beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta")
+    }
     assert levels == {
-        "beta": 3, "gamma": 3, "delta": 3, "epsilon": 2, "zeta": 0, "eta": 3, "theta": 3,
-    }  # fmt: skip
+        "beta": 3,
+        "gamma": 3,
+        "delta": 3,
+        "epsilon": 2,
+        "zeta": 0,
+        "eta": 3,
+        "theta": 3,
+    }
     assert items[str(tryton.line("theta-1"))]["dunning_block"] == "B"  # blocked in Tryton
     assert items[str(tryton.line("zeta-1"))]["last_dunning_date"] is None
     assert items[str(tryton.line("delta-1"))]["debtor_name"] == "Delta Möbel GmbH"
@@ -134,8 +142,12 @@ def test_a_json_rpc_error_sent_with_http_200_is_a_rejection(
     workspace: Workspace, tryton: TrytonSession
 ) -> None:
     client = open_source(use_tryton(workspace, tryton, SEEDED)).client()
-    call = Call("POST", "", payload=[[999999], {"blocked": True}, {"company": 1}], rpc=
-                "model.account.dunning.write")  # fmt: skip
+    call = Call(
+        "POST",
+        "",
+        payload=[[999999], {"blocked": True}, {"company": 1}],
+        rpc="model.account.dunning.write",
+    )
     with pytest.raises(RemoteRejected) as failure:
         client.send(call)
     assert str(failure.value).startswith(
@@ -151,8 +163,9 @@ def action(
     tryton: TrytonSession, invoice: str, kind: ActionKind, n: int, **values: Any
 ) -> WriteBackAction:
     key = ItemKey("tryton", "1", "?", 2026, str(tryton.line(invoice)) if invoice else "999999")
-    return WriteBackAction(f"CB-1:test:{invoice}:{kind.value}:{n}", kind, key, "CB-1", "acme",
-                           AT, "EUR", **values)  # fmt: skip
+    return WriteBackAction(
+        f"CB-1:test:{invoice}:{kind.value}:{n}", kind, key, "CB-1", "acme", AT, "EUR", **values
+    )
 
 
 def test_blocks_and_notes_reach_the_dunning_and_the_invoice(
