@@ -12,6 +12,7 @@ import pytest
 
 from connectors.base import AuthenticationFailed, ConnectorContext, RemoteRejected
 from connectors.rest import Call, RestSource, RestWriteBack
+from connectors.testing import SourceConformance
 from gateway.domain.actions import ActionKind, WriteBackAction
 from gateway.domain.items import ItemKey
 from mappings import load_mapping
@@ -244,3 +245,19 @@ def test_the_session_header_is_tryton_s(workspace: Workspace, tryton: TrytonSess
     scheme, token = dict(writeback.client().credentials.headers())["Authorization"].split(" ")
     login, user, session = base64.b64decode(token).decode().split(":")
     assert (scheme, login, user) == ("Session", "admin", "1") and len(session) >= 32
+
+
+class TestTrytonSource(SourceConformance):
+    """The Tryton preset's source passes the conformance kit against the seeded database."""
+
+    @pytest.fixture
+    def repeatable(self) -> bool:
+        return True
+
+    @pytest.fixture
+    def source(self, workspace: Workspace, tryton: TrytonSession) -> RestSource:
+        return open_source(use_tryton(workspace, tryton, SEEDED))
+
+    @pytest.fixture
+    def expected_records(self, tryton: TrytonSession) -> int:
+        return len(tryton.facts["invoices"])
