@@ -17,6 +17,7 @@ blanked out of anything the server sends back.
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import ssl
@@ -47,6 +48,8 @@ from connectors.rest.options import RestOptions
 from mappings import CompiledRequest, as_text
 
 __all__ = ["Answer", "Call", "RestClient"]
+
+log = logging.getLogger(__name__)
 
 _TAGS = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
@@ -204,6 +207,7 @@ class RestClient:
             attempt += 1
             last = attempt >= retry.attempts
             extra = dict(self.credentials.headers()) if authenticate else {}
+            started = time.monotonic()
             try:
                 response = send(extra)
             except httpx.TimeoutException:
@@ -228,6 +232,7 @@ class RestClient:
                 self._backoff(attempt)
                 continue
             status = response.status_code
+            log.debug("%s: HTTP %s in %.3f s", what, status, time.monotonic() - started)
             if status == HTTPStatus.TOO_MANY_REQUESTS:
                 wait = _retry_after(response)
                 if wait is not None and wait > retry.max_retry_after_seconds:

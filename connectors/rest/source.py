@@ -131,16 +131,16 @@ class RestSource:
 
     def check(self) -> list[CheckResult]:
         """Log in and read the first page."""
-        snapshot = RestSnapshot(self, date.today())  # noqa: DTZ011 - the local business date
+        today = date.today()  # noqa: DTZ011 - the local business date, as `run` takes it
         try:
             first = next(
                 pages(
                     self.client(),
                     self.request,
-                    {**self.options.variables, "as_of": date.today()},  # noqa: DTZ011
+                    {**self.options.variables, "as_of": today},
                     self.options.pagination,
                     self.records_path,
-                    snapshot.label,
+                    self.label,
                 ),
                 None,
             )
