@@ -24,6 +24,7 @@ from typing import Any
 from mappings.accelerate import INLINE_METHODS, FastPlan, generate
 from mappings.computed import COMPUTED
 from mappings.errors import ColumnsError, FieldError, MappingSpecError, RecordError
+from mappings.requests import CompiledRequest, compile_request
 from mappings.spec import CallSpec, FieldSpec, FileFormat, MappingSpec
 from mappings.targets import KINDS, WRITEBACK_ACTIONS, MappingKind, Target, TargetType
 from mappings.transforms import Step, build_step, parse_date, parse_datetime, to_decimal
@@ -443,6 +444,15 @@ class CompiledMapping:
         self._inline = dict(inline or {})
         self.calls: Mapping[str, CompiledCall] = dict(calls or {})
         self._outbound: dict[str, tuple[tuple[str, Getter], ...]] = {}
+        self._requests: dict[str, tuple[CompiledRequest, ...]] | None = None
+        if spec.requests is not None:
+            self._requests = {
+                kind: tuple(
+                    compile_request(layout, f"{source}: requests.{kind}[{i}]")
+                    for i, layout in enumerate(layouts)
+                )
+                for kind, layouts in spec.requests.items()
+            }
         if not spec.kind.inbound:
             for section, factories in fields.items():
                 self._outbound[section] = tuple(
@@ -468,6 +478,12 @@ class CompiledMapping:
     @property
     def targets(self) -> tuple[str, ...]:
         return tuple(t.name for t in KINDS[self.kind].targets)
+
+    @property
+    def requests(self) -> Mapping[str, tuple[CompiledRequest, ...]] | None:
+        """Write-back to an API: the requests that apply an action, per action kind; None if
+        the mapping has no `requests` section."""
+        return self._requests
 
     def columns_of(self, section: str) -> list[str]:
         """Outbound: the output columns of a section ('fields', 'case', 'item')."""

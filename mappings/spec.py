@@ -31,6 +31,9 @@ are filled from the action, each parameter a field, a `structure` or a `table` o
         parameters:
           DOCUMENTHEADER: {structure: {COMP_CODE: company_code, DOC_TYPE: {value: DZ}}}
           CURRENCYAMOUNT: {table: [{ITEMNO_ACC: {value: "0000000001"}, AMT_DOCCUR: amount}]}
+
+A write-back mapping for an API adds a `requests` section: per action kind, the requests that
+apply one action (see `mappings.requests`); its `fields` are then the values those requests use.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from gateway.domain.actions import ActionKind
+from mappings.requests import RequestLayout
 from mappings.targets import MappingKind
 
 __all__ = [
@@ -197,9 +202,26 @@ class MappingSpec(_Strict):
     case: dict[str, FieldSpec] = Field(default_factory=dict)
     item: dict[str, FieldSpec] = Field(default_factory=dict)
     calls: dict[str, CallSpec] = Field(default_factory=dict)
+    requests: dict[str, list[RequestLayout]] | None = None
 
     @model_validator(mode="after")
     def _sections(self) -> MappingSpec:
+        if self.requests is not None:
+            if self.kind is not MappingKind.WRITEBACK:
+                raise ValueError("only a writeback mapping has a 'requests' section")
+            kinds = [k.value for k in ActionKind]
+            unknown = sorted(set(self.requests) - set(kinds))
+            if unknown:
+                raise ValueError(
+                    f"requests: unknown action kind(s) {', '.join(unknown)} "
+                    f"(action kinds: {', '.join(kinds)})"
+                )
+            missing = [k for k in kinds if k not in self.requests]
+            if missing:
+                raise ValueError(
+                    f"requests: no entry for {', '.join(missing)} (write `{missing[0]}: []` "
+                    "if this ERP has nothing to do for it)"
+                )
         if self.kind is MappingKind.HANDOVER:
             if self.fields:
                 raise ValueError("a handover mapping has 'case' and 'item' sections, not 'fields'")
@@ -209,8 +231,11 @@ class MappingSpec(_Strict):
             if self.case or self.item:
                 raise ValueError(f"a {self.kind.value} mapping has 'fields', not 'case'/'item'")
             if self.kind is MappingKind.WRITEBACK:
-                if not self.fields and not self.calls:
-                    raise ValueError("a writeback mapping needs 'fields' (files) or 'calls'")
+                if not self.fields and not self.calls and self.requests is None:
+                    raise ValueError(
+                        "a writeback mapping needs 'fields' (a file's columns, or the values "
+                        "its 'requests' send) or 'calls' (function modules)"
+                    )
                 return self
             if not self.fields:
                 raise ValueError("'fields' is empty")

@@ -10,7 +10,7 @@ import click
 from gateway.cli.main import as_of_date, as_of_option
 from gateway.config import load_config
 from gateway.demo.erps import DEMO_ERPS
-from gateway.demo.run import run_demo
+from gateway.demo.run import DemoUnavailable, run_demo
 from gateway.pipeline import summary_lines
 from gateway.sample.init import init_folder
 from gateway.storage.database import create_store
@@ -53,7 +53,11 @@ def demo(folder: Path, as_of: object, erp: str) -> None:
 
     Creates FOLDER (with `init`) if needed; run it again and it changes nothing.
     """
-    result = run_demo(folder, as_of_date(as_of), say=click.echo, erp=erp)
+    try:
+        result = run_demo(folder, as_of_date(as_of), say=click.echo, erp=erp)
+    except DemoUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     click.echo("")
     click.echo("First cycle:")
     click.echo("\n".join(summary_lines(result.first)))
@@ -61,7 +65,7 @@ def demo(folder: Path, as_of: object, erp: str) -> None:
     click.echo("Second cycle:")
     click.echo("\n".join(summary_lines(result.second)))
     click.echo("")
-    click.echo(f"Look at: {result.folder}/{DEMO_ERPS[erp].writeback_hint},")
+    click.echo(f"Look at: {result.look_at},")
     click.echo(f"         {result.folder}/agency (what went to and came from the agency),")
     click.echo(
         f"         `claimbridge -c {result.folder}/claimbridge.yaml transfers` (the transfer log)."

@@ -8,11 +8,18 @@ is the default; the SAP simulator and Tryton register themselves here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from gateway.demo.sap_erp import sap_next_day, sap_prepare
+from gateway.demo.tryton.erp import (
+    tryton_missing,
+    tryton_next_day,
+    tryton_prepare,
+    tryton_running,
+)
 from gateway.sample.data import day_two_export
 
 __all__ = ["DEMO_ERPS", "DemoErp"]
@@ -26,8 +33,14 @@ class DemoErp:
     prepare: Callable[[Path, date], None]
     # The ERP's next state after the agency answered; returns whether anything was written.
     next_day: Callable[[Path, date], bool]
-    # Where the demo's user sees what reached the ERP (relative to the folder).
-    writeback_hint: str = "erp/writeback (what the ERP imports)"
+    # What the ERP did on its next day, in words.
+    next_day_says: str = "one item was paid directly and another one in part"
+    # Why this ERP cannot run here (a missing package), or None.
+    missing: Callable[[], str | None] = lambda: None
+    # Keeps the ERP up while the cycles run (a server), if it needs to be.
+    running: Callable[[Path, date], AbstractContextManager[None]] = lambda f, d: nullcontext()
+    # Where to see what the ERP received.
+    look_at: str = "{folder}/erp/writeback (what the ERP imports)"
 
 
 def _csv_next_day(folder: Path, today: date) -> bool:
@@ -51,6 +64,16 @@ DEMO_ERPS: dict[str, DemoErp] = {
         "a simulated SAP system reached over RFC (FI-AR open items, Z-functions, postings)",
         prepare=sap_prepare,
         next_day=sap_next_day,
-        writeback_hint="erp/sap-simulator.json (the SAP system's blocks, notes and postings)",
+        look_at="{folder}/erp/sap-simulator.json (the SAP system's blocks, notes and postings)",
+    ),
+    "tryton": DemoErp(
+        "tryton",
+        "a real Tryton 8.2 server (seeded customers, invoices, dunnings) read over JSON-RPC",
+        prepare=tryton_prepare,
+        next_day=tryton_next_day,
+        next_day_says="a debtor paid a handed-over invoice directly to the company",
+        missing=tryton_missing,
+        running=tryton_running,
+        look_at="{folder}/tryton (the Tryton database: blocked dunnings, notes, payments)",
     ),
 }

@@ -27,7 +27,11 @@ from gateway.sample.init import CONFIG_NAME, init_folder
 from gateway.storage.database import create_store
 from gateway.storage.migrations import upgrade
 
-__all__ = ["DemoResult", "run_demo"]
+__all__ = ["DemoResult", "DemoUnavailable", "run_demo"]
+
+
+class DemoUnavailable(Exception):
+    """The chosen ERP cannot run here; the message says why and what to install."""
 
 
 @dataclass(slots=True)
@@ -38,6 +42,7 @@ class DemoResult:
     second: RunSummary
     status_files: list[Path]
     day_two_written: bool
+    look_at: str = ""
 
 
 def run_demo(
@@ -49,6 +54,9 @@ def run_demo(
 ) -> DemoResult:
     folder = folder.resolve()
     simulated_erp = DEMO_ERPS[erp]
+    missing = simulated_erp.missing()
+    if missing:
+        raise DemoUnavailable(f"the {erp} demo cannot run here: {missing}")
     initialised = not (folder / CONFIG_NAME).exists()
     if initialised:
         init_folder(folder, today)
@@ -56,31 +64,33 @@ def run_demo(
         say(f"1. Initialised {folder} with an example configuration and {simulated_erp.describe}.")
     else:
         say(f"1. {folder} is already initialised: running the loop again.")
-    config = load_config(folder / CONFIG_NAME)
-    store = create_store(config.database_url)
-    try:
-        upgrade(store.engine)
-        context = RunContext(config, store, today, clock)
-        say("2. First cycle: extract, select, hand over, write back.")
-        first = run_cycle(context)
-        agency = config.agencies["acme"].options
-        simulator = FileAgencySimulator(
-            incoming=folder / agency.outbox,  # type: ignore[attr-defined]
-            outgoing=folder / agency.inbox.folder,  # type: ignore[attr-defined]
-        )
-        status_files = simulator.answer(clock())
-        say(
-            f"3. The simulated agency answered with {len(status_files)} status file(s)."
-            if status_files
-            else "3. The simulated agency had nothing new to answer."
-        )
-        written = simulated_erp.next_day(folder, today)
-        if written:
-            say("4. In the simulated ERP, one item was paid directly and another one in part.")
-        else:
-            say("4. The simulated ERP had already moved on.")
-        say("5. Second cycle: direct payments, agency updates, write-back, notices.")
-        second = run_cycle(context)
-    finally:
-        store.dispose()
-    return DemoResult(folder, initialised, first, second, status_files, written)
+    with simulated_erp.running(folder, today):
+        config = load_config(folder / CONFIG_NAME)
+        store = create_store(config.database_url)
+        try:
+            upgrade(store.engine)
+            context = RunContext(config, store, today, clock)
+            say("2. First cycle: extract, select, hand over, write back.")
+            first = run_cycle(context)
+            agency = config.agencies["acme"].options
+            simulator = FileAgencySimulator(
+                incoming=folder / agency.outbox,  # type: ignore[attr-defined]
+                outgoing=folder / agency.inbox.folder,  # type: ignore[attr-defined]
+            )
+            status_files = simulator.answer(clock())
+            say(
+                f"3. The simulated agency answered with {len(status_files)} status file(s)."
+                if status_files
+                else "3. The simulated agency had nothing new to answer."
+            )
+            written = simulated_erp.next_day(folder, today)
+            if written:
+                say(f"4. In the {erp} ERP, {simulated_erp.next_day_says}.")
+            else:
+                say(f"4. The {erp} ERP had already moved on.")
+            say("5. Second cycle: direct payments, agency updates, write-back, notices.")
+            second = run_cycle(context)
+        finally:
+            store.dispose()
+    look_at = simulated_erp.look_at.format(folder=folder)
+    return DemoResult(folder, initialised, first, second, status_files, written, look_at)

@@ -50,7 +50,7 @@ from gateway.pipeline.transfers import (
     settle_snapshot,
     start_transfer,
 )
-from gateway.storage.models import CaseRow, OpenItemRow
+from gateway.storage.models import CaseItemRow, CaseRow, OpenItemRow
 from gateway.storage.repositories.items import (
     ActiveItem,
     DebtorBuffer,
@@ -401,10 +401,19 @@ def _direct_payments(
     for item_id, active in before.items():
         old_minor = active.open_amount_minor
         new_minor, seen_in, is_open = after[item_id]
+        # What the ERP should show now: less what the agency collected (the write-back posts
+        # it to the ERP) and what was paid directly before; only less than that is new.
+        expected = old_minor
+        share = session.get(CaseItemRow, active.case_item_id)
+        if share is not None:
+            expected = min(
+                old_minor,
+                share.handed_over_minor - share.collected_minor - share.paid_directly_minor,
+            )
         if not is_open:
-            paid, how = old_minor, "cleared"
-        elif seen_in == transfer_id and new_minor < old_minor:
-            paid, how = old_minor - new_minor, "reduced"
+            paid, how = expected, "cleared"
+        elif seen_in == transfer_id and new_minor < expected:
+            paid, how = expected - new_minor, "reduced"
         else:
             continue
         if paid <= 0:

@@ -113,7 +113,7 @@ def test_the_demo_runs_on_the_simulated_sap_system(cli: CliRunner, tmp_path: Pat
     assert re.search(r"notices\s+acme\s+1 delivered", second)
     again = cli.invoke(main, args, catch_exceptions=False)
     assert again.exit_code == 0, again.output
-    assert "The simulated ERP had already moved on" in again.output
+    assert "The sap ERP had already moved on" in again.output
     assert "1 direct payments" not in again.output
 
 

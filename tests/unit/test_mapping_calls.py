@@ -118,7 +118,7 @@ def test_calls_belong_to_writeback_mappings_only() -> None:
         parse_mapping(
             "name: t\nkind: notices\nfields: {a: kind}\ncalls: {add_note: {function: Z}}\n", "t"
         )
-    with pytest.raises(MappingSpecError, match="needs 'fields' \\(files\\) or 'calls'"):
+    with pytest.raises(MappingSpecError, match=r"needs 'fields' \(a file's columns.*or 'calls'"):
         parse_mapping("name: t\nkind: writeback\n", "t")
     only_calls = parse_mapping("name: t\nkind: writeback\ncalls: {add_note: {function: Z}}\n", "t")
     assert only_calls.columns_of("fields") == [] and set(only_calls.calls) == {"add_note"}

@@ -172,15 +172,28 @@ class ItemWriter:
             v = values
             self._buffer.append(
                 (
-                    v[0], v[1], v[2], v[3], v[4],
-                    v[5].isoformat(), v[6].isoformat(), v[7].isoformat(),
-                    v[8], v[9], v[10], v[11],
+                    v[0],
+                    v[1],
+                    v[2],
+                    v[3],
+                    v[4],
+                    v[5].isoformat(),
+                    v[6].isoformat(),
+                    v[7].isoformat(),
+                    v[8],
+                    v[9],
+                    v[10],
+                    v[11],
                     None if v[12] is None else v[12].isoformat(),
-                    v[13], 1 if v[14] else 0,
+                    v[13],
+                    1 if v[14] else 0,
                     None if v[15] is None else v[15].isoformat(),
-                    v[16], v[17], v[18], line,
+                    v[16],
+                    v[17],
+                    v[18],
+                    line,
                 )
-            )  # fmt: skip
+            )
         else:
             self._buffer.append((*values, line))
         self.rows += 1

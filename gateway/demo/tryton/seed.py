@@ -1,0 +1,266 @@
+"""Seeds a Tryton database the way an accountant would fill it, through Tryton's own wizards
+(with proteus, Tryton's scripting client), for the demo and the tests. Run it as a program, in
+its own process, so that claimbridge itself never loads Tryton:
+
+    python -m gateway.demo.tryton.seed seed -c trytond.conf -d NAME --as-of 2026-11-20
+    python -m gateway.demo.tryton.seed pay -c trytond.conf -d NAME --invoice 7 --date 2026-11-20
+
+`seed` creates a company (EUR), the English chart of accounts, a fiscal year with monthly
+periods, a three-level dunning procedure (14, 30 and 45 days overdue), two payment methods
+(the collection agency's and the bank's), customers, and posts their invoices; then it runs
+the dunning wizards (create + process) at four dates before `--as-of`, as time would. It
+prints what it made as JSON (see `SeedFacts` in gateway/demo/tryton/facts.py).
+
+`pay` records a payment of an invoice by its debtor, with the bank payment method (a direct
+payment, seen by claimbridge as the line being reconciled).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from gateway.demo.tryton.facts import (
+    AGENCY_PAYMENT_METHOD,
+    BANK_PAYMENT_METHOD,
+    CUSTOMERS,
+    DUNNING_RUNS,
+    LEVELS,
+)
+
+__all__ = ["main"]
+
+
+def _connect(config_file: str, database: str) -> Any:
+    from proteus import config
+
+    connection = config.set_trytond(database=database, config_file=config_file)
+    connection.skip_warning = True  # posting invoices dated in the past warns
+    return connection
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _month_end(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def seed(config_file: str, database: str, as_of: date) -> dict[str, Any]:
+    """Fill an empty database (modules activated) and return what was made."""
+    connection = _connect(config_file, database)
+    from proteus import Model, Wizard
+
+    party_model = Model.get("party.party")
+    currency_model = Model.get("currency.currency")
+    user_model = Model.get("res.user")
+    account_model = Model.get("account.account")
+
+    euro = currency_model(name="Euro", symbol="€", code="EUR", rounding=Decimal("0.01"))
+    euro.save()
+    country = Model.get("country.country")(name="Germany", code="DE", code3="DEU")
+    country.save()
+    company_wizard = Wizard("company.company.config")
+    company_wizard.execute("company")
+    owner = party_model(name="Example Trading GmbH")
+    owner.save()
+    company_wizard.form.party = owner
+    company_wizard.form.currency = euro
+    company_wizard.execute("add")
+    connection._context = user_model.get_preferences(True, {})
+    (company,) = Model.get("company.company").find()
+
+    template = Model.get("account.account.template")(
+        Model.get("ir.model.data").get_id("account.account_template_root_en", connection.context)
+    )
+    chart = Wizard("account.create_chart")
+    chart.execute("account")
+    chart.form.account_template = template
+    chart.form.company = company
+    chart.execute("create_account")
+
+    def account(*domain: Any) -> Any:
+        (found,) = account_model.find(
+            [("company", "=", company.id), ("closed", "!=", True), *domain], limit=1
+        )
+        return found
+
+    receivable = account(("type.receivable", "=", True))
+    revenue = account(("type.revenue", "=", True))
+    cash = account(("code", "=", "1.1.1"))
+    chart.form.account_receivable = receivable
+    chart.form.account_payable = account(("type.payable", "=", True))
+    chart.execute("create_properties")
+
+    _fiscal_year(company, as_of)
+
+    procedure = Model.get("account.dunning.procedure")(name="Standard reminders")
+    for sequence, days in LEVELS:
+        procedure.levels.new(sequence=sequence, overdue=timedelta(days=days))
+    procedure.save()
+    term = Model.get("account.invoice.payment_term")(name="14 days net")
+    line = term.lines.new(type="remainder")
+    line.relativedeltas.new(days=14)
+    term.save()
+    (cash_journal,) = Model.get("account.journal").find([("type", "=", "cash")], limit=1)
+    methods = {}
+    for name in (AGENCY_PAYMENT_METHOD, BANK_PAYMENT_METHOD):
+        method = Model.get("account.invoice.payment.method")(
+            name=name,
+            company=company,
+            journal=cash_journal,
+            credit_account=cash,
+            debit_account=cash,
+        )
+        method.save()
+        methods[name] = method.id
+
+    customers: dict[str, Any] = {}
+    parties: dict[str, Any] = {}
+    for customer in CUSTOMERS:
+        party = party_model(
+            name=customer.name, dunning_procedure=procedure, customer_payment_term=term
+        )
+        address = party.addresses[0]
+        address.street, address.postal_code, address.city = customer.address
+        address.country = country
+        party.contact_mechanisms.new(type="email", value=customer.email)
+        party.save()
+        parties[customer.key] = party
+        customers[customer.key] = {"party": party.id, "code": party.code, "name": party.name}
+
+    invoice_model = Model.get("account.invoice")
+    plan = sorted(
+        (as_of - timedelta(days=customer_due) - timedelta(days=14), key, n, amount)
+        for key, invoices in ((c.key, c.invoices) for c in CUSTOMERS)
+        for n, (customer_due, amount) in enumerate(invoices, start=1)
+    )
+    invoices: dict[str, Any] = {}
+    for invoice_date, key, n, amount in plan:  # numbering is strictly sequential by date
+        invoice = invoice_model(
+            type="out", party=parties[key], invoice_date=invoice_date, payment_term=term
+        )
+        entry = invoice.lines.new()
+        entry.account = revenue
+        entry.description = "Goods delivered"
+        entry.quantity = 1
+        entry.unit_price = Decimal(amount)
+        invoice.click("post")
+        (to_pay,) = invoice.lines_to_pay
+        invoices[f"{key}-{n}"] = {
+            "id": invoice.id,
+            "number": invoice.number,
+            "line": to_pay.id,
+            "amount": str(invoice.total_amount),
+            "due": to_pay.maturity_date.isoformat(),
+        }
+
+    dunning_model = Model.get("account.dunning")
+    for days_before in DUNNING_RUNS:
+        create = Wizard("account.dunning.create")
+        create.form.date = as_of - timedelta(days=days_before)
+        create.execute("create_")
+        drafts = dunning_model.find([("state", "=", "draft")])
+        if drafts:
+            Wizard("account.dunning.process", drafts).execute("process")
+
+    for customer in CUSTOMERS:
+        if customer.blocked_in_tryton:
+            for dunning in dunning_model.find([("party", "=", parties[customer.key].id)]):
+                dunning.blocked = True
+                dunning.save()
+
+    dunnings = {
+        line_id: {"id": d.id, "level": d.level.sequence, "state": d.state, "blocked": d.blocked}
+        for d in dunning_model.find([])
+        for line_id in [d.line.id]
+    }
+    for facts in invoices.values():
+        facts["dunning"] = dunnings.get(facts["line"])
+    return {
+        "company": company.id,
+        "as_of": as_of.isoformat(),
+        "customers": customers,
+        "invoices": invoices,
+        "payment_methods": methods,
+    }
+
+
+def _fiscal_year(company: Any, as_of: date) -> None:
+    from proteus import Model
+
+    strict = Model.get("ir.sequence.strict")
+    kinds = Model.get("ir.sequence.type")
+    year = Model.get("account.fiscalyear")(
+        name=f"FY {as_of.year}",
+        start_date=_month_start(as_of - timedelta(days=220)),
+        end_date=_month_end(as_of + timedelta(days=90)),
+        company=company,
+    )
+    (move_kind,) = kinds.find([("name", "=", "Account Move")], limit=1)
+    moves = strict(name="Moves", sequence_type=move_kind, company=company)
+    moves.save()
+    year.move_sequence = moves
+    (invoice_kind,) = kinds.find([("name", "=", "Invoice")], limit=1)
+    numbers = strict(name="Invoices", sequence_type=invoice_kind, company=company)
+    numbers.save()
+    (sequences,) = year.invoice_sequences
+    sequences.out_invoice_sequence = numbers
+    sequences.out_credit_note_sequence = numbers
+    sequences.in_invoice_sequence = numbers
+    sequences.in_credit_note_sequence = numbers
+    year.save()
+    year.click("create_period")
+
+
+def pay(config_file: str, database: str, invoice_id: int, on: date, amount: Decimal | None) -> str:
+    """The debtor pays an invoice (all that is left, or `amount`) to the company's bank."""
+    _connect(config_file, database)
+    from proteus import Model, Wizard
+
+    invoice = Model.get("account.invoice")(invoice_id)
+    (method,) = Model.get("account.invoice.payment.method").find(
+        [("name", "=", BANK_PAYMENT_METHOD)]
+    )
+    wizard = Wizard("account.invoice.pay", [invoice])
+    wizard.form.amount = amount if amount is not None else invoice.amount_to_pay
+    wizard.form.payment_method = method
+    wizard.form.date = on
+    wizard.form.description = "Paid by bank transfer"
+    wizard.execute("choice")
+    if wizard.state == "ask":
+        wizard.form.type = "partial"
+        wizard.execute("pay")
+    invoice.reload()
+    return str(invoice.state)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gateway.demo.tryton.seed")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name in ("seed", "pay"):
+        command = commands.add_parser(name)
+        command.add_argument("-c", "--config", required=True)
+        command.add_argument("-d", "--database", required=True)
+    commands.choices["seed"].add_argument("--as-of", required=True, type=date.fromisoformat)
+    commands.choices["pay"].add_argument("--invoice", required=True, type=int)
+    commands.choices["pay"].add_argument("--date", required=True, type=date.fromisoformat)
+    commands.choices["pay"].add_argument("--amount", type=Decimal, default=None)
+    args = parser.parse_args(argv)
+    if args.command == "seed":
+        result: Any = seed(args.config, args.database, args.as_of)
+    else:
+        result = {"state": pay(args.config, args.database, args.invoice, args.date, args.amount)}
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Tests against a real Tryton 8.2 server on loopback."""
