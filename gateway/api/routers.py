@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.api import health
+from gateway.api import health, jobs, metrics, transfers
 
 __all__ = ["ROUTERS"]
 
 ROUTERS: list[APIRouter] = [
     health.router,
+    metrics.router,
+    transfers.router,
+    jobs.router,
 ]
