@@ -119,7 +119,7 @@ def list_transfers(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> TransferPage:
     if since and until and since >= until:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "`since` must be before `until`")
+        raise HTTPException(422, "`since` must be before `until`")
     rows = TransferLog(session).search(
         TransferFilter(
             partner=partner,

@@ -66,12 +66,14 @@ def cron_trigger(expression: str, timezone: str) -> CronTrigger:
         second, minute, hour, day, month, weekday = fields
     else:
         raise ValueError(f"expected 5 fields (or 6 with seconds first), got {len(fields)}")
-    return CronTrigger(
-        second=second,
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=_weekdays(weekday),
-        timezone=timezone,
-    )
+    try:
+        days = _weekdays(weekday)
+    except ValueError as exc:
+        raise ValueError(f"weekday field {weekday!r}: {exc}") from None
+    others = {"second": second, "minute": minute, "hour": hour, "day": day, "month": month}
+    for name, value in others.items():
+        try:
+            CronTrigger(**{name: value}, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"{name} field {value!r}: {exc}") from None
+    return CronTrigger(**others, day_of_week=days, timezone=timezone)

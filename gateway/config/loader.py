@@ -277,7 +277,7 @@ class _Parts:
     agencies: dict[str, AgencyConfig]
     policies: dict[str, PolicyConfig]
     schedules: dict[str, ScheduleConfig]
-    silence: list[SilenceRule]
+    silence: list[tuple[int, SilenceRule]]  # with their position in the list
 
 
 def _valid_parts(data: Any) -> _Parts:
@@ -303,12 +303,12 @@ def _valid_parts(data: Any) -> _Parts:
     )
 
 
-def _valid_silence(raw: Any) -> list[SilenceRule]:
+def _valid_silence(raw: Any) -> list[tuple[int, SilenceRule]]:
     rules = raw.get("silence") if isinstance(raw, dict) else None
-    valid: list[SilenceRule] = []
-    for entry in rules if isinstance(rules, list) else ():
+    valid: list[tuple[int, SilenceRule]] = []
+    for i, entry in enumerate(rules if isinstance(rules, list) else ()):
         try:
-            valid.append(SilenceRule.model_validate(entry))
+            valid.append((i, SilenceRule.model_validate(entry)))
         except ValidationError:
             continue
     return valid
@@ -320,7 +320,7 @@ def _parts_of(model: GatewayConfig) -> _Parts:
         agencies=model.agencies,
         policies=model.policies,
         schedules=model.schedules,
-        silence=model.alerts.silence,
+        silence=list(enumerate(model.alerts.silence)),
     )
 
 
@@ -355,10 +355,12 @@ def _check_schedule_target(
     if not kinds:
         check.problem(("schedules", name, "target"), f"a {schedule.job} job takes no target")
     elif not any(schedule.target in names[kind] for kind in kinds):
-        wanted = " or ".join(_SINGULAR[kind] for kind in kinds)
+        names_ = [_SINGULAR[kind] for kind in kinds]
+        wanted = names_[0] if len(names_) == 1 else ", ".join(names_[:-1]) + " or " + names_[-1]
         check.problem(
             ("schedules", name, "target"),
-            f"{schedule.target!r} is not a configured {wanted} (a {schedule.job} job's target)",
+            f"{schedule.target!r} is not a configured {wanted}: "
+            f"{schedule.job} jobs take a {wanted}",
         )
 
 
@@ -445,7 +447,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
                 )
     for name, schedule in parts.schedules.items():
         _check_schedule_target(check, name, schedule, names)
-    for i, rule in enumerate(parts.silence):
+    for i, rule in parts.silence:
         if rule.partner not in {*names["sources"], *names["agencies"]}:
             check.problem(
                 ("alerts", "silence", i, "partner"),

@@ -57,6 +57,12 @@ class OwnerLocks:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._held = handle
 
+    def release(self) -> None:
+        """Let go of this process's lock (as its end does)."""
+        if self._held is not None:
+            self._held.close()
+            self._held = None
+
     def alive(self, owner: str) -> bool | None:
         """True: the owner's process lives; False: it is gone; None: cannot be known here."""
         if self.folder is None:

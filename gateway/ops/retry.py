@@ -85,6 +85,10 @@ def retry_transfer(
         raise RetryRefused(f"transfers of kind {kind} cannot be retried")
     if kind in ("open_items", "agency_updates"):
         result = _requeue_file(config, transfer_id, kind, partner, location, sha256)
+        if result.action == "nothing":
+            result.detail = (
+                _taken_since(store, transfer_id, kind, partner, location) or result.detail
+            )
     elif kind == "handover":
         result = _handover(store, transfer_id, partner, location)
     else:
@@ -150,6 +154,25 @@ def _requeue_file(
         "requeued",
         f"{location} moved back into the inbox as {name}; the next {step} run reads it",
     )
+
+
+def _taken_since(
+    store: Store, transfer_id: int, kind: str, partner: str, location: str
+) -> str | None:
+    """Whether a later transfer took a file of that name (then there is nothing to retry)."""
+    with store.unit_of_work(read_only=True) as session:
+        later = session.scalar(
+            select(TransferRow.id)
+            .where(
+                TransferRow.id > transfer_id,
+                TransferRow.kind == kind,
+                TransferRow.partner == partner,
+                TransferRow.location == location,
+                TransferRow.status.in_(("ok", "partial")),
+            )
+            .order_by(TransferRow.id)
+        )
+    return f"{location} was taken since (transfer {later})" if later is not None else None
 
 
 def _handover(store: Store, transfer_id: int, agency: str, reference: str) -> RetryResult:

@@ -46,7 +46,8 @@ class Mailbox:
         )
         if not ok:
             self.refused_logins += 1
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd answers 535 itself on a refusal
+        return AuthResult(success=ok, handled=False)
 
     def subjects(self) -> list[str]:
         return [str(m["Subject"]) for m in self.messages]

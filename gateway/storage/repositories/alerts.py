@@ -85,8 +85,10 @@ class AlertStates:
                 updated_at=now,
             )
             .on_conflict_do_nothing(index_elements=["key"])
+            # the row count of an INSERT is not reliable on every driver; RETURNING is
+            .returning(AlertStateRow.key)
         )
-        return int(result.rowcount) == 1  # type: ignore[attr-defined]
+        return result.first() is not None
 
     def change(self, seen: AlertState, now: datetime, **values: Any) -> bool:
         result = self.session.execute(
