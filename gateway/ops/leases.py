@@ -195,7 +195,7 @@ class Leases:
                 f"UTC); taken over by {self.owner}",
                 now,
             )
-        row = runs.add(
+        run_id = runs.add(
             job=spec.name,
             kind=spec.kind,
             target=spec.target,
@@ -206,8 +206,8 @@ class Leases:
             status="running",
             now=now,
         )
-        JobLeases(session).set_run(spec.name, row.id)
-        return Claimed(row.id, spec.name, slot, attempt, trigger, self.owner)
+        JobLeases(session).set_run(spec.name, run_id)
+        return Claimed(run_id, spec.name, slot, attempt, trigger, self.owner)
 
     def _missed(
         self, session: Session, spec: JobSpec, seen: LeaseView, slot: datetime, reason: str
