@@ -21,6 +21,7 @@ from gateway.storage.database import Store
 from gateway.storage.models import (
     CaseEventRow,
     CaseRow,
+    JobLeaseRow,
     JobRunRow,
     OpenItemRow,
     ReceivedFileRow,
@@ -327,3 +328,39 @@ def test_workers_alert_once_per_condition_and_their_metrics_add_up(
     text = "\n".join(json.dumps(line) for line in logs)
     assert SMTP_PASSWORD not in text and WEBHOOK_TOKEN not in text
     assert any(line.get("run_id") and line.get("transfer_id") for line in logs)
+
+
+def test_a_worker_told_to_stop_finishes_its_run_first(
+    workspace: Workspace, store: Store, tmp_path: Path
+) -> None:
+    exports = workspace.path("erp", "exports")
+    for old in exports.glob("*.csv"):
+        old.unlink()
+    generate(exports / "open_items_big.csv", 20_000)
+    set_schedules(
+        workspace,
+        """schedules:
+  extract:
+    job: extract
+    cron: "* * * * * *"
+""",
+    )
+    (worker,) = start_workers(workspace, 1, tmp_path)
+
+    def extracting() -> TransferRow | None:
+        with store.unit_of_work(read_only=True) as session:
+            return session.scalars(
+                select(TransferRow).where(TransferRow.status == "running")
+            ).first()
+
+    try:
+        transfer = wait_for(extracting, 60, "the extraction to start", 0.02)
+    finally:
+        assert worker.stop() == 0
+    (run,) = [r for r in runs(store, "extract") if r.id == transfer.run_id]
+    assert run.status == "ok" and run.counts["items_accepted"] == 20_000
+    with store.unit_of_work(read_only=True) as session:
+        done = session.get(TransferRow, transfer.id)
+        assert done is not None and done.status == "ok"
+        lease = session.get(JobLeaseRow, "extract")
+        assert lease is not None and lease.lease_until is None
