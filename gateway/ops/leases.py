@@ -41,6 +41,10 @@ from gateway.storage.repositories.jobs import JobLeases, JobRuns, LeaseView
 __all__ = ["Claimed", "JobBusy", "Leases", "process_owner"]
 
 
+# How often a decision is read again when the row changed between reading and writing it.
+_ATTEMPTS = 5
+
+
 def process_owner() -> str:
     """This process, as lease owners are named: host, pid and a random part (pids are
     reused)."""
@@ -103,26 +107,31 @@ class Leases:
     def claim_slot(self, spec: JobSpec, slot: datetime) -> Claimed | str:
         """Claim a scheduled slot. Returns the claim, or why not: 'decided' (another process
         ran it or recorded it missed) or 'busy' (a live run holds the job's lease)."""
-        with self.store.unit_of_work() as session:
-            leases, now = JobLeases(session), self.clock()
-            seen = leases.read_or_create(spec.name, now)
-            if seen.last_slot is not None and seen.last_slot >= slot:
-                return "decided"
-            if self._taken(seen, now):
-                return "busy"
-            if not leases.change(
-                seen, now, last_slot=slot, owner=self.owner, lease_until=now + spec.lease
-            ):
-                return "decided"
-            return self._start(session, spec, seen, slot, "schedule", 1, now)
+        for _ in range(_ATTEMPTS):
+            with self.store.unit_of_work() as session:
+                leases, now = JobLeases(session), self.clock()
+                seen = leases.read_or_create(spec.name, now)
+                if seen.last_slot is not None and seen.last_slot >= slot:
+                    return "decided"
+                if self._taken(seen, now):
+                    return "busy"
+                if leases.change(
+                    seen, now, last_slot=slot, owner=self.owner, lease_until=now + spec.lease
+                ):
+                    return self._start(session, spec, seen, slot, "schedule", 1, now)
+            # The row changed since it was read (another claim, a heartbeat): read it again.
+        return "busy"
 
     def record_missed(self, spec: JobSpec, slot: datetime, reason: str) -> bool:
         """Record a slot no process ran in time; False if it was decided already."""
-        with self.store.unit_of_work() as session:
-            seen = JobLeases(session).read(spec.name)
-            if seen is None or (seen.last_slot is not None and seen.last_slot >= slot):
-                return False
-            return self._missed(session, spec, seen, slot, reason)
+        for _ in range(_ATTEMPTS):
+            with self.store.unit_of_work() as session:
+                seen = JobLeases(session).read(spec.name)
+                if seen is None or (seen.last_slot is not None and seen.last_slot >= slot):
+                    return False
+                if self._missed(session, spec, seen, slot, reason):
+                    return True
+        return False
 
     def claim_manual(self, spec: JobSpec, trigger: str = "manual") -> Claimed:
         """Claim a run now, outside the schedule (the slot is the time of the request).
@@ -130,7 +139,7 @@ class Leases:
         Raises:
             JobBusy: a live run holds the job's lease.
         """
-        for _ in range(5):
+        for _ in range(_ATTEMPTS):
             with self.store.unit_of_work() as session:
                 leases, now = JobLeases(session), self.clock()
                 seen = leases.read_or_create(spec.name, now)

@@ -18,6 +18,7 @@ from datetime import datetime
 import structlog
 
 from gateway.config import Config
+from gateway.logs import redact_text
 from gateway.ops import metrics
 from gateway.ops.jobs import JobOutcome, JobSpec, job_specs, run_job
 from gateway.ops.leases import Claimed, JobBusy, Leases
@@ -260,6 +261,7 @@ class JobRunner:
                 log.exception("job %s failed (run %s)", claimed.job, claimed.run_id)
                 status, error = "failed", f"{type(exc).__name__}: {exc}"
             seconds = time.perf_counter() - started
+            error = redact_text(error)  # it goes into the run history, the API and alerts
             counts = dict(outcome.counts) if outcome else {}
             counts["seconds"] = round(seconds, 3)
             lease_lost = heartbeat.lost.is_set()

@@ -66,7 +66,9 @@ class SlotExecutor(BaseExecutor):  # type: ignore[misc]
         if late:
             delay = now - max(late)
             self.on_missed(
-                job.id, late, f"it could not start within its misfire grace ({delay} late)"
+                job.id,
+                late,
+                f"it could not start within its misfire grace ({delay.total_seconds():.1f} s late)",
             )
         for slot in run_times:
             if slot not in late:
