@@ -10,6 +10,7 @@ imports the pipeline, the storage or the API.
                  WriteBack.apply(actions) -> WriteBackResult
     agency side: AgencyChannel.submit(batch), .send_notices(notices), .fetch_updates()
     both:        check() -> [CheckResult]   (a connection test for `claimbridge check`)
+    optional:    SetAside.requeue(label) puts a refused inbound file back (a transfer retry)
 
 Errors (a connector raises these; anything else is a bug and is reported as such):
 
@@ -65,6 +66,7 @@ __all__ = [
     "RecordStream",
     "RemoteRejected",
     "RetriableError",
+    "SetAside",
     "Snapshot",
     "Source",
     "WriteBack",
@@ -290,3 +292,19 @@ class AgencyChannel(Protocol):
         """Updates waiting at the agency (status and payment files, pulled pages)."""
 
     def check(self) -> list[CheckResult]: ...
+
+
+@runtime_checkable
+class SetAside(Protocol):
+    """A source or channel that sets refused inbound files aside and can put them back.
+
+    `requeue` moves the file a snapshot labelled `label` came from out of the place refused
+    files go (an error folder) back to where the next run picks files up, and returns the
+    name it has there. `sha256`, when known, picks the right file among several of the same
+    name.
+
+    Raises:
+        FileNotFoundError: no such file was set aside.
+    """
+
+    def requeue(self, label: str, sha256: str | None = None) -> str: ...

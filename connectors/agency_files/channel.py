@@ -8,6 +8,7 @@ record count and the amount totals are checked before anything of the file is ap
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -253,6 +254,14 @@ class FileAgencyChannel:
                     control,
                     manifest if has_manifest else None,
                 )
+
+    def requeue(self, label: str, sha256: str | None = None) -> str:
+        """Put a status file set aside in the error folder back into the inbox, with its
+        manifest if it had one (`SetAside`)."""
+        name = self._inbox.requeue(label, sha256)
+        with contextlib.suppress(FileNotFoundError):  # it came without a manifest
+            self._inbox.requeue(label + MANIFEST_SUFFIX)
+        return name
 
     def check(self) -> list[CheckResult]:
         return [

@@ -107,6 +107,10 @@ class CsvSource:
                     file, copy, self._dialect, self._transport.channel, self._options.company_codes
                 )
 
+    def requeue(self, label: str, sha256: str | None = None) -> str:
+        """Put an export set aside in the error folder back into the inbox (`SetAside`)."""
+        return self._inbox.requeue(label, sha256)
+
     def check(self) -> list[CheckResult]:
         inbox = self._options.inbox
         return [

@@ -10,16 +10,19 @@ its recorded SHA-256 then turns it into a no-op, so nothing is lost and nothing 
 from __future__ import annotations
 
 import fnmatch
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.base import Outcome
+from connectors.base import ConnectorError, Outcome
 from connectors.files.transport import FileTransport, RemoteEntry
 
-__all__ = ["InboundFile", "Inbox", "InboxOptions"]
+__all__ = ["REASON_SUFFIX", "InboundFile", "Inbox", "InboxOptions"]
+
+REASON_SUFFIX = ".reason.txt"
 
 
 class InboxOptions(BaseModel):
@@ -70,7 +73,7 @@ class InboundFile:
             transport.move(options.folder, self.name, options.archive_folder)
         elif outcome is Outcome.REJECTED:
             moved = transport.move(options.folder, self.name, options.error_folder)
-            with transport.publish(options.error_folder, f"{moved}.reason.txt") as (writer, _):
+            with transport.publish(options.error_folder, moved + REASON_SUFFIX) as (writer, _):
                 writer.write((reason or "rejected").encode("utf-8") + b"\n")
 
 
@@ -117,6 +120,39 @@ class Inbox:
             ]
         for entry in sorted(entries, key=lambda e: e.name):
             yield InboundFile(entry, self)
+
+    def requeue(self, name: str, sha256: str | None = None) -> str:
+        """Move a file set aside (in the error folder) back into the inbox, for the next poll
+        to take again; its `.reason.txt` goes to the archive folder. A file renamed on its way
+        to the error folder (`name.<6 hex>.ext`, another of the same name was there) is found
+        too; `sha256` picks among several. Returns the name the file has in the inbox.
+
+        Raises:
+            FileNotFoundError: no such file in the error folder.
+        """
+        options, transport = self.options, self.transport
+        try:
+            present = {e.name for e in transport.list(options.error_folder)}
+        except ConnectorError:
+            present = set()
+        stem, dot, suffix = name.partition(".")
+        renamed = re.compile(re.escape(stem) + r"\.[0-9a-f]{6}" + re.escape(dot + suffix) + "$")
+        candidates = sorted(
+            n for n in present if (n == name or renamed.match(n)) and not n.endswith(REASON_SUFFIX)
+        )
+        if sha256 is not None and len(candidates) > 1:
+            candidates = [n for n in candidates if self._sha256(options.error_folder, n) == sha256]
+        if not candidates:
+            raise FileNotFoundError(f"{name} is not in {transport.location(options.error_folder)}")
+        found = candidates[0] if name not in candidates else name
+        back = transport.move(options.error_folder, found, options.folder)
+        if found + REASON_SUFFIX in present:
+            transport.move(options.error_folder, found + REASON_SUFFIX, options.archive_folder)
+        return back
+
+    def _sha256(self, folder: str, name: str) -> str:
+        with self.transport.fetch(folder, name) as copy:
+            return copy.sha256
 
     def _matching(self) -> list[RemoteEntry]:
         pattern = self.options.pattern

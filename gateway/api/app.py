@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gateway import __version__
+from gateway.api.request_ids import RequestIds
 from gateway.api.routers import ROUTERS
 from gateway.config import Config
 from gateway.storage.database import Store
@@ -26,4 +27,5 @@ def create_app(config: Config, store: Store) -> FastAPI:
     app.state.store = store
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(RequestIds)
     return app

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.api import health, policies
+from gateway.api import health, jobs, metrics, policies, transfers
 
 __all__ = ["ROUTERS"]
 
 ROUTERS: list[APIRouter] = [
     health.router,
     policies.router,
+    metrics.router,
+    transfers.router,
+    jobs.router,
 ]

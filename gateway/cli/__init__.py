@@ -1,16 +1,20 @@
 """The `claimbridge` command line."""
 
+from gateway.cli.alerts_cmd import alerts
 from gateway.cli.cases_cmd import cases
 from gateway.cli.check_cmd import check
 from gateway.cli.config_cmd import config, connectors_command
 from gateway.cli.db_cmd import db
 from gateway.cli.init_cmd import demo, init
+from gateway.cli.jobs_cmd import jobs
 from gateway.cli.main import main
 from gateway.cli.outbox_cmd import outbox
+from gateway.cli.purge_cmd import purge
 from gateway.cli.run_cmd import run
 from gateway.cli.select_cmd import explain, select
 from gateway.cli.serve_cmd import serve
 from gateway.cli.transfers_cmd import transfers
+from gateway.cli.worker_cmd import worker
 
 for command in (
     init,
@@ -26,6 +30,10 @@ for command in (
     cases,
     select,
     explain,
+    worker,
+    jobs,
+    alerts,
+    purge,
 ):
     main.add_command(command)
 

@@ -7,8 +7,11 @@ from datetime import UTC, datetime
 
 import click
 
-from gateway.cli.main import CliState, pass_state
+from gateway.cli.main import CliState, as_of_date, as_of_option, pass_state
 from gateway.cli.table import render_table
+from gateway.ops.retry import RetryRefused, retry_transfer
+from gateway.pipeline import summary_lines
+from gateway.storage.models import utcnow
 from gateway.storage.repositories.transfers import TransferFilter, TransferLog
 
 __all__ = ["transfers"]
@@ -24,6 +27,7 @@ def _when(value: datetime | None) -> str:
 @click.option("--status", type=click.Choice(["running", "ok", "partial", "failed", "skipped"]))
 @click.option("--kind", help="open_items, handover, agency_updates, writeback, notices.")
 @click.option("--since", type=click.DateTime(), help="Started at or after (UTC).")
+@click.option("--until", type=click.DateTime(), help="Started before (UTC).")
 @click.option("--limit", default=50, show_default=True)
 @click.pass_context
 def transfers(
@@ -33,6 +37,7 @@ def transfers(
     status: str | None,
     kind: str | None,
     since: datetime | None,
+    until: datetime | None,
     limit: int,
 ) -> None:
     """The transfer log: every movement of data, newest first."""
@@ -49,6 +54,7 @@ def transfers(
                     status=status,
                     kind=kind,
                     since=since.replace(tzinfo=UTC) if since else None,
+                    until=until.replace(tzinfo=UTC) if until else None,
                     limit=limit,
                 )
             )
@@ -129,3 +135,35 @@ def show(state: CliState, transfer_id: int) -> None:
                 )
     finally:
         store.dispose()
+
+
+@transfers.command("retry")
+@click.argument("transfer_id", type=int)
+@click.option("--run", "run_now", is_flag=True, help="Also run the step for that partner now.")
+@as_of_option
+@pass_state
+def retry(state: CliState, transfer_id: int, run_now: bool, as_of: object) -> None:
+    """Put back in the queue what failed transfer TRANSFER_ID did not move.
+
+    An inbound file set aside goes back into the inbox; a failed handover batch is delivered
+    again by the next handover; dead or waiting write-back actions and notices of the partner
+    are made due now.
+    """
+    config, store = state.config(), state.store()
+    try:
+        result = retry_transfer(
+            config, store, transfer_id, utcnow(), run_now=run_now, as_of=as_of_date(as_of)
+        )
+    except LookupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except RetryRefused as exc:
+        click.echo(f"not retried: {exc}", err=True)
+        sys.exit(2)
+    finally:
+        store.dispose()
+    click.echo(f"transfer {transfer_id} ({result.kind}, {result.partner}): {result.detail}")
+    if result.run is not None:
+        click.echo("\n".join(summary_lines(result.run)))
+        if result.run.failed:
+            sys.exit(1)

@@ -30,7 +30,9 @@ from gateway.config.model import (
     ScheduleConfig,
     SourceConfig,
 )
+from gateway.config.operations import SilenceRule
 from gateway.domain.actions import WriteBackRules
+from gateway.logs import register_secret
 from gateway.rules.policy import CompiledPolicy, compile_policy
 from gateway.rules.rates import RateTable, shipped_rates
 from mappings import CompiledMapping, MappingKind, MappingSpecError, load_mapping
@@ -166,18 +168,21 @@ def _read_yaml(text: str, source: str, base_dir: Path) -> tuple[Any, dict[Path_,
                 (node.start_mark.line + 1, "", f"environment variable {name} is not set")
             )
             return SecretValue("")
+        register_secret(value)
         return SecretValue(value)
 
     def secret_file(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
         name = str(loader.construct_scalar(node)).strip()  # type: ignore[arg-type]
         path = Path(name) if Path(name).is_absolute() else base_dir / name
         try:
-            return SecretValue(path.read_text(encoding="utf-8").rstrip("\r\n"))
+            value = path.read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as exc:
             problems.append(
                 (node.start_mark.line + 1, "", f"cannot read secret file {path}: {exc.strerror}")
             )
             return SecretValue("")
+        register_secret(value)
+        return SecretValue(value)
 
     loader = _Loader(text)
     loader.add_constructor("!env", env)
@@ -306,6 +311,7 @@ class _Parts:
     agencies: dict[str, AgencyConfig]
     policies: dict[str, PolicyConfig]
     schedules: dict[str, ScheduleConfig]
+    silence: list[tuple[int, SilenceRule]]  # with their position in the list
 
 
 def _valid_parts(data: Any) -> _Parts:
@@ -327,6 +333,28 @@ def _valid_parts(data: Any) -> _Parts:
         agencies=section("agencies", AgencyConfig),
         policies=section("policies", PolicyConfig),
         schedules=section("schedules", ScheduleConfig),
+        silence=_valid_silence(body.get("alerts")),
+    )
+
+
+def _valid_silence(raw: Any) -> list[tuple[int, SilenceRule]]:
+    rules = raw.get("silence") if isinstance(raw, dict) else None
+    valid: list[tuple[int, SilenceRule]] = []
+    for i, entry in enumerate(rules if isinstance(rules, list) else ()):
+        try:
+            valid.append((i, SilenceRule.model_validate(entry)))
+        except ValidationError:
+            continue
+    return valid
+
+
+def _parts_of(model: GatewayConfig) -> _Parts:
+    return _Parts(
+        sources=model.sources,
+        agencies=model.agencies,
+        policies=model.policies,
+        schedules=model.schedules,
+        silence=list(enumerate(model.alerts.silence)),
     )
 
 
@@ -335,8 +363,39 @@ def _names(data: Any) -> dict[str, list[str]]:
     body = data if isinstance(data, dict) else {}
     return {
         key: [str(n) for n in body[key]] if isinstance(body.get(key), dict) else []
-        for key in ("sources", "agencies")
+        for key in ("sources", "agencies", "policies")
     }
+
+
+_SINGULAR = {"sources": "source", "policies": "policy", "agencies": "agency"}
+_TARGETS = {
+    "extract": ("sources",),
+    "writeback": ("sources",),
+    "select": ("policies",),
+    "handover": ("agencies",),
+    "updates": ("agencies",),
+    "notices": ("agencies",),
+    "cycle": ("sources", "policies", "agencies"),
+    "purge": (),
+}
+
+
+def _check_schedule_target(
+    check: _Checker, name: str, schedule: ScheduleConfig, names: dict[str, list[str]]
+) -> None:
+    if not schedule.target:
+        return
+    kinds = _TARGETS[schedule.job]
+    if not kinds:
+        check.problem(("schedules", name, "target"), f"a {schedule.job} job takes no target")
+    elif not any(schedule.target in names[kind] for kind in kinds):
+        names_ = [_SINGULAR[kind] for kind in kinds]
+        wanted = names_[0] if len(names_) == 1 else ", ".join(names_[:-1]) + " or " + names_[-1]
+        check.problem(
+            ("schedules", name, "target"),
+            f"{schedule.target!r} is not a configured {wanted}: "
+            f"{schedule.job} jobs take a {wanted}",
+        )
 
 
 def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> Config:
@@ -362,7 +421,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
         model = None
     # Go on with every section that is valid on its own, so that one run of `config check`
     # reports every problem, not the first kind of them.
-    parts = model or _valid_parts(data)
+    parts = _valid_parts(data) if model is None else _parts_of(model)
     names = _names(data)
 
     sources: dict[str, SourceSetup] = {}
@@ -409,10 +468,12 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
     for name, policy in parts.policies.items():
         _check_policy(check, name, policy, names)
     for name, schedule in parts.schedules.items():
-        if schedule.target and schedule.target not in {*names["sources"], *names["agencies"]}:
+        _check_schedule_target(check, name, schedule, names)
+    for i, rule in parts.silence:
+        if rule.partner not in {*names["sources"], *names["agencies"]}:
             check.problem(
-                ("schedules", name, "target"),
-                f"{schedule.target!r} is neither a source nor an agency",
+                ("alerts", "silence", i, "partner"),
+                f"{rule.partner!r} is neither a source nor an agency",
             )
 
     if check.problems or model is None:

@@ -8,13 +8,15 @@ model (see `gateway.config.loader`), so that an option error names its full key 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from gateway.config.durations import Duration
+from gateway.config.operations import AlertsConfig, RetentionConfig
 from gateway.domain.actions import WriteBackRules
 from gateway.domain.cases import CaseState
 from gateway.rules.rates import RateSeries, parse_rate_entries
@@ -23,9 +25,11 @@ from gateway.rules.spec import PolicyConfig
 __all__ = [
     "AgencyConfig",
     "AgencyMappings",
+    "AlertsConfig",
     "DatabaseConfig",
     "GatewayConfig",
     "PolicyConfig",
+    "RetentionConfig",
     "ScheduleConfig",
     "SourceConfig",
     "WriteBackConfig",
@@ -105,20 +109,34 @@ class AgencyConfig(_Section):
 
 
 class ScheduleConfig(_Section):
-    job: Literal["cycle", "extract", "select", "handover", "updates", "writeback", "notices"]
-    cron: str = Field(description="five-field cron expression, e.g. '30 6 * * 1-5'")
+    """A job run on a cron schedule, exactly once per slot whatever the number of processes.
+
+    A slot whose run cannot start within `misfire_grace` (every process down or busy, the
+    previous run still going) is recorded as missed and alerted. A run holds a lease of
+    `lease`, renewed every third of it while it runs; if its process dies, another process
+    takes the run over once the lease has expired.
+    """
+
+    job: Literal[
+        "cycle", "extract", "select", "handover", "updates", "writeback", "notices", "purge"
+    ]
+    cron: str = Field(
+        description="five-field cron expression, e.g. '30 6 * * 1-5' (six fields: seconds first)"
+    )
     timezone: str = "UTC"
     target: str | None = Field(
         default=None, description="a source or agency name, if the job takes one"
     )
+    misfire_grace: Duration = Field(default=timedelta(minutes=5))
+    lease: Duration = Field(default=timedelta(minutes=2))
 
     @field_validator("cron")
     @classmethod
     def _cron(cls, v: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
+        from gateway.config.cron import cron_trigger
 
         try:
-            CronTrigger.from_crontab(v)
+            cron_trigger(v, "UTC")
         except ValueError as exc:
             raise ValueError(f"invalid cron expression {v!r}: {exc}") from None
         return v
@@ -154,6 +172,9 @@ class GatewayConfig(_Section):
         if not isinstance(v, dict):
             return v
         return {series: parse_rate_entries(entries, str(series)) for series, entries in v.items()}
+
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
 
     @field_validator("sources", "agencies", "policies", "schedules")
     @classmethod

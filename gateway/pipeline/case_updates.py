@@ -9,10 +9,12 @@ the ERP, recalls).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+import structlog
 from sqlalchemy.orm import Session
 
 from gateway.domain.actions import CaseContext, WriteBackRules, actions_for, allocate
@@ -33,6 +35,8 @@ from gateway.storage.repositories.outbox import (
 )
 
 __all__ = ["Applied", "CaseUpdater", "item_key"]
+
+log = logging.getLogger(__name__)
 
 
 def item_key(row: OpenItemRow) -> ItemKey:
@@ -73,7 +77,15 @@ class CaseUpdater:
         transfer_id: int | None = None,
         item_id: int | None = None,
     ) -> Applied:
-        """Record `event` on `case`. `item_id` names the item a direct payment concerns."""
+        """Record `event` on `case`. `item_id` names the item a direct payment concerns.
+
+        Log lines meanwhile carry the case's reference (`case`)."""
+        with structlog.contextvars.bound_contextvars(case=case.reference):
+            return self._apply(case, event, transfer_id=transfer_id, item_id=item_id)
+
+    def _apply(
+        self, case: CaseRow, event: CaseEvent, *, transfer_id: int | None, item_id: int | None
+    ) -> Applied:
         if self.cases.add_event(case.id, event, transfer_id, self.now) is None:
             return Applied(duplicate=True)
         rows = self.cases.events(case.id)
@@ -124,6 +136,15 @@ class CaseUpdater:
                 )
                 actions += 1
         notices = self._notify(case, event, before, items, item_id)
+        log.debug(
+            "%s event %s: %s → %s, %s ERP actions, %s notices",
+            event.kind.value,
+            event.external_id,
+            before.value,
+            status.state.value,
+            actions,
+            notices,
+        )
         return Applied(
             duplicate=False,
             effect=status.effects.get(event.identity, "applied"),

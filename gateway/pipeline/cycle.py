@@ -23,6 +23,7 @@ from gateway.pipeline.handover import HandoverResult, hand_over
 from gateway.pipeline.relay import RelayResult, deliver_notices, deliver_writeback
 from gateway.pipeline.returns import UpdateFileResult, ingest_updates
 from gateway.pipeline.select import SelectionResult, select_cases
+from gateway.pipeline.transfers import transfer_scope
 
 __all__ = ["STEPS", "RunSummary", "Step", "run_cycle"]
 
@@ -85,7 +86,8 @@ def run_cycle(
 
     def guarded(step: Step, name: str, action: object) -> None:
         try:
-            action()  # type: ignore[operator]
+            with transfer_scope():
+                action()  # type: ignore[operator]
         except Exception as exc:
             log.exception("%s %s failed", step.value, name)
             summary.errors.append(f"{step.value} {name}: {type(exc).__name__}: {exc}")

@@ -3,15 +3,58 @@
 A transfer is logged as `running` in its own small transaction before the work starts, so IT
 sees it; it is finished inside the work's unit of work (committed with the data it moved); if
 the work fails, the work is rolled back and the transfer is marked failed in a new transaction.
+
+A transfer made during a scheduled run carries the run's id (`run_scope`), so that a run taken
+over from a dead process can mark the transfers it left `running` as failed; and log lines
+from the transfer's start onwards carry its `transfer_id` (until `transfer_scope` ends).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+import structlog
 
 from connectors.base import ConnectorError, Outcome, Snapshot
 from gateway.storage.database import Store
 from gateway.storage.repositories.transfers import TransferLog
 
-__all__ = ["fail_transfer", "log_failed", "log_skipped", "settle_snapshot", "start_transfer"]
+__all__ = [
+    "fail_transfer",
+    "log_failed",
+    "log_skipped",
+    "run_scope",
+    "settle_snapshot",
+    "start_transfer",
+    "transfer_scope",
+]
+_current_run: ContextVar[int | None] = ContextVar("claimbridge_run_id", default=None)
+
+
+@contextmanager
+def run_scope(run_id: int) -> Iterator[None]:
+    """Transfers started within the block belong to run `run_id`."""
+    token = _current_run.set(run_id)
+    try:
+        yield
+    finally:
+        _current_run.reset(token)
+
+
+@contextmanager
+def transfer_scope() -> Iterator[None]:
+    """The `transfer_id` bound to log lines by transfers started within the block is unbound
+    when it ends."""
+    saved = structlog.contextvars.get_contextvars().get("transfer_id")
+    structlog.contextvars.unbind_contextvars("transfer_id")
+    try:
+        yield
+    finally:
+        structlog.contextvars.unbind_contextvars("transfer_id")
+        if saved is not None:
+            structlog.contextvars.bind_contextvars(transfer_id=saved)
 
 
 def start_transfer(
@@ -19,9 +62,16 @@ def start_transfer(
 ) -> int:
     with store.unit_of_work() as session:
         row = TransferLog(session).start(
-            direction=direction, kind=kind, channel=channel, partner=partner, location=location
+            direction=direction,
+            kind=kind,
+            channel=channel,
+            partner=partner,
+            location=location,
+            run_id=_current_run.get(),
         )
-        return row.id
+        transfer_id = row.id
+    structlog.contextvars.bind_contextvars(transfer_id=transfer_id)
+    return transfer_id
 
 
 def fail_transfer(store: Store, transfer_id: int, error: str, *, records: int = 0) -> None:
@@ -46,7 +96,12 @@ def log_skipped(
     with store.unit_of_work() as session:
         log = TransferLog(session)
         row = log.start(
-            direction=direction, kind=kind, channel=channel, partner=partner, location=location
+            direction=direction,
+            kind=kind,
+            channel=channel,
+            partner=partner,
+            location=location,
+            run_id=_current_run.get(),
         )
         log.finish(row.id, status="skipped", bytes_=size, sha256=sha256, summary=reason)
         return row.id

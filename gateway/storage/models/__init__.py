@@ -3,11 +3,13 @@
 from gateway.storage.models.base import Base, UtcDateTime, metadata, utcnow
 from gateway.storage.models.cases import CaseEventRow, CaseItemRow, CaseRow, HandoverBatchRow
 from gateway.storage.models.items import DebtorRow, OpenItemRow, extraction_seen
+from gateway.storage.models.ops import AlertStateRow, JobLeaseRow, JobRunRow
 from gateway.storage.models.outbox import OutboxMessageRow
 from gateway.storage.models.policies import CaseApprovalRow, PolicyVersionRow, SelectionRunRow
 from gateway.storage.models.transfers import QuarantinedRecordRow, ReceivedFileRow, TransferRow
 
 __all__ = [
+    "AlertStateRow",
     "Base",
     "CaseApprovalRow",
     "CaseEventRow",
@@ -15,6 +17,8 @@ __all__ = [
     "CaseRow",
     "DebtorRow",
     "HandoverBatchRow",
+    "JobLeaseRow",
+    "JobRunRow",
     "OpenItemRow",
     "OutboxMessageRow",
     "PolicyVersionRow",

@@ -36,6 +36,9 @@ class TransferRow(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The scheduled run that made it, if any: a run taken over from a dead process marks its
+    # transfers still `running` as failed.
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ReceivedFileRow(Base):

@@ -36,6 +36,7 @@ class TransferFilter:
     kind: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    before_id: int | None = None
     limit: int = 50
 
 
@@ -54,9 +55,17 @@ class TransferLog:
         self.session = session
 
     def start(
-        self, *, direction: str, kind: str, channel: str, partner: str, location: str = ""
+        self,
+        *,
+        direction: str,
+        kind: str,
+        channel: str,
+        partner: str,
+        location: str = "",
+        run_id: int | None = None,
     ) -> TransferRow:
         row = TransferRow(
+            run_id=run_id,
             direction=direction,
             kind=kind,
             channel=channel,
@@ -175,6 +184,8 @@ class TransferLog:
             query = query.where(TransferRow.started_at >= where.since)
         if where.until:
             query = query.where(TransferRow.started_at < where.until)
+        if where.before_id:
+            query = query.where(TransferRow.id < where.before_id)
         return list(self.session.scalars(query))
 
     def count(self) -> int:
