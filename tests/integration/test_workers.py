@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 from collections import Counter
 from datetime import datetime
@@ -127,7 +128,10 @@ def test_a_killed_worker_loses_its_run_to_another_and_nothing_is_done_twice(
     exports = workspace.path("erp", "exports")
     for old in exports.glob("*.csv"):
         old.unlink()
-    generate(exports / "open_items_big.csv", 20_000)
+    # Written beside the exports now, moved in once every worker is up: a worker that starts
+    # early must not extract it before the others can take over.
+    waiting = tmp_path / "open_items_big.csv"
+    generate(waiting, 20_000)
     # A long extraction to be killed in, then a few hundred cases (not thousands) to hand over.
     text = workspace.config_path.read_text(encoding="utf-8")
     text = text.replace('min_amount: "50.00"', 'min_amount: "49000.00"')
@@ -144,6 +148,8 @@ def test_a_killed_worker_loses_its_run_to_another_and_nothing_is_done_twice(
     )
     workers = start_workers(workspace, 3, tmp_path)
     by_pid = {w.pid: w for w in workers}
+    killed: Worker | None = None
+    os.replace(waiting, exports / "open_items_big.csv")
 
     def extracting() -> TransferRow | None:
         with store.unit_of_work(read_only=True) as session:
