@@ -107,7 +107,8 @@ def tryton(
     if reason:
         pytest.skip(reason)
     home = TrytonHome(tmp_path_factory.mktemp("tryton"), free_port())
-    cache = pytestconfig.cache.mkdir("tryton-seeded") if pytestconfig.cache else None
+    store = getattr(pytestconfig, "cache", None)  # absent under `-p no:cacheprovider`
+    cache = store.mkdir("tryton-seeded") if store else None
     facts = _seeded(home, cache)
     copies = [f"copy_{n}" for n in range(COPIES)]
     for name in copies:
