@@ -48,27 +48,35 @@ class BodySizeLimit:
                     await self._refuse(send)
                     return
         received = 0
-        started = False
+        exceeded = False
+        replaced = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise _TooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
+        async def guarded_send(message: Message) -> None:
+            # The application may turn the exception into its own error response (FastAPI
+            # answers 400 to a body it could not read): once the limit was hit, ours is sent
+            # instead.
+            nonlocal replaced
+            if exceeded:
+                if not replaced:
+                    replaced = True
+                    await self._refuse(send)
+                return
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, guarded_send)
         except _TooLarge:
-            if not started:
+            if not replaced:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
