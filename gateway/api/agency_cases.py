@@ -277,12 +277,12 @@ def post_document(
             content = base64.b64decode(document.content_base64, validate=True)
         except (binascii.Error, ValueError):
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
                 detail="content_base64: not valid base64",
             ) from None
         if len(content) > MAX_DOCUMENT_BYTES:
             raise HTTPException(
-                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                status.HTTP_413_CONTENT_TOO_LARGE,
                 detail=f"content_base64: the document is {len(content)} bytes, the limit is "
                 f"{MAX_DOCUMENT_BYTES} bytes",
             )
