@@ -46,7 +46,9 @@ router = APIRouter(prefix="/v1/agency", tags=["agency"])
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 Reference = Annotated[str, Path(max_length=64, examples=["CB-0000001"])]
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no case of the calling agency has this reference"}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no case of the calling agency has this reference"}
+}
 
 
 def case_view(session: Session, case: CaseRow) -> CaseOut:
