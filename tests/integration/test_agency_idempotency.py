@@ -71,15 +71,22 @@ def test_a_post_without_a_key_is_400(acme: AgencyClient, store: Store) -> None:
     assert _events(store) == 0
 
 
-def test_keys_are_per_agency_and_a_failed_request_stores_no_key(
-    workspace: Workspace, acme: AgencyClient, store: Store
-) -> None:
+def test_keys_are_per_agency(workspace: Workspace, acme: AgencyClient, store: Store) -> None:
     other = agency_client(workspace, store, agency="other")
     assert other.post("/events", ACCEPTED, key="shared").status_code == 404
     assert acme.post("/events", ACCEPTED, key="shared").status_code == 201
+    # the refusal is an answer too: the same request again gets it again
+    again = other.post("/events", ACCEPTED, key="shared")
+    assert (again.status_code, again.headers["idempotent-replayed"]) == (404, "true")
     with store.unit_of_work(read_only=True) as session:
-        clients = list(session.scalars(select(IdempotencyKeyRow.client)))
-    assert clients == ["agency:acme"]
+        clients = sorted(session.scalars(select(IdempotencyKeyRow.client)))
+    assert clients == ["agency:acme", "agency:other"]
+
+
+def test_a_request_that_fails_validation_stores_no_key(acme: AgencyClient, store: Store) -> None:
+    assert acme.post("/events", {**ACCEPTED, "kind": "nonsense"}, key="k").status_code == 422
+    assert acme.post("/events", ACCEPTED, key="k").status_code == 201  # the key is still free
+    assert _events(store) == 1
 
 
 @pytest.fixture
