@@ -6,8 +6,8 @@ served by uvicorn on the same machine in the same run, and sent the very same re
 HTTP, JSON and the ASGI stack cost before claimbridge does any work (authentication,
 idempotency, the transfer log, the state machine, the outbox, the commit).
 
-    python -m tests.benchmarks.ingest                        # 2,000 events (< 1 min)
-    python -m tests.benchmarks.ingest --events 20000 --batch 1000
+    python -m tests.benchmarks.ingest                        # 1,000 + 200 events (< 1 min)
+    python -m tests.benchmarks.ingest --events 20000 --batch 1000 --single 2000
     python -m tests.benchmarks.ingest --events 200 --json --databases sqlite
 
 Two ways of sending: `batch` (POST /v1/agency/events/batch, `--batch` events per request) and
@@ -267,9 +267,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--events", type=int, default=2000, help="events sent in batches")
+    parser.add_argument("--events", type=int, default=1000, help="events sent in batches")
     parser.add_argument("--batch", type=int, default=500, help="events per batch request")
-    parser.add_argument("--single", type=int, default=400, help="events sent one per request")
+    parser.add_argument("--single", type=int, default=200, help="events sent one per request")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--postgres",
