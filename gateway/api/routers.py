@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.api import health, jobs, metrics, policies, transfers
+from gateway.api import case_decisions, cases, health, jobs, metrics, policies, transfers
 
 __all__ = ["ROUTERS"]
 
@@ -14,4 +14,6 @@ ROUTERS: list[APIRouter] = [
     metrics.router,
     transfers.router,
     jobs.router,
+    cases.router,
+    case_decisions.router,
 ]

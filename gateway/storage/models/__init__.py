@@ -7,6 +7,7 @@ from gateway.storage.models.ops import AlertStateRow, JobLeaseRow, JobRunRow
 from gateway.storage.models.outbox import OutboxMessageRow
 from gateway.storage.models.policies import CaseApprovalRow, PolicyVersionRow, SelectionRunRow
 from gateway.storage.models.transfers import QuarantinedRecordRow, ReceivedFileRow, TransferRow
+from gateway.storage.models.users import UserRow, UserTokenRow
 
 __all__ = [
     "AlertStateRow",
@@ -26,6 +27,8 @@ __all__ = [
     "ReceivedFileRow",
     "SelectionRunRow",
     "TransferRow",
+    "UserRow",
+    "UserTokenRow",
     "UtcDateTime",
     "extraction_seen",
     "metadata",
