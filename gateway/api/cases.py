@@ -1,7 +1,8 @@
-"""/v1/cases: accounting's view of the cases — find them, read one, follow its timeline.
+"""/v1/cases: accounting's view of the cases — find them, read one.
 
-Amounts are decimal strings in the case's currency ("1234.50"), never floats. Decisions on a
-case (approve, hold, recall...) are in gateway.api.case_decisions.
+Amounts are decimal strings in the case's currency ("1234.50"), never floats. A case's timeline
+is in gateway.api.case_timeline, decisions on a case (approve, hold, recall...) in
+gateway.api.case_decisions.
 """
 
 from __future__ import annotations
@@ -19,22 +20,28 @@ from sqlalchemy.orm import Session
 from gateway.api.deps import ReadSession
 from gateway.api.security import AccountingUser
 from gateway.domain.cases import CaseState
-from gateway.domain.events import PAYMENT_KINDS, EventKind
 from gateway.domain.money import minor_to_decimal
-from gateway.domain.state_machine import event_order
-from gateway.pipeline.case_updates import item_key
 from gateway.pipeline.decisions import approval_status
-from gateway.storage.models import CaseEventRow, CaseRow, DebtorRow, OutboxMessageRow
+from gateway.storage.models import CaseRow, DebtorRow
 from gateway.storage.repositories.case_search import CaseQuery, CaseSearch
-from gateway.storage.repositories.cases import CaseRepository, event_from_row
+from gateway.storage.repositories.cases import CaseRepository
 from gateway.storage.repositories.policies import ApprovalRepository
 
-__all__ = ["CaseDetail", "CasePage", "CaseSummary", "Timeline", "case_or_404", "router"]
+__all__ = [
+    "Approval",
+    "Approvals",
+    "CaseDetail",
+    "CasePage",
+    "CaseSummary",
+    "case_or_404",
+    "money",
+    "router",
+]
 
 router = APIRouter(prefix="/v1/cases", tags=["cases (accounting)"])
 
 
-def _money(minor: int, currency: str) -> str:
+def money(minor: int, currency: str) -> str:
     return str(minor_to_decimal(minor, currency))
 
 
@@ -79,11 +86,11 @@ class CaseSummary(BaseModel):
             debtor_number=case.debtor_number,
             policy=case.policy,
             currency=c,
-            handed_over=_money(case.handed_over_minor, c),
-            collected=_money(case.collected_principal_minor, c),
-            paid_directly=_money(case.paid_directly_minor, c),
-            written_off=_money(case.written_off_minor, c),
-            outstanding=_money(_outstanding(case), c),
+            handed_over=money(case.handed_over_minor, c),
+            collected=money(case.collected_principal_minor, c),
+            paid_directly=money(case.paid_directly_minor, c),
+            written_off=money(case.written_off_minor, c),
+            outstanding=money(_outstanding(case), c),
             needs_attention=case.needs_attention,
             created_at=case.created_at,
             updated_at=case.updated_at,
@@ -164,70 +171,6 @@ class CaseDetail(BaseModel):
     updated_at: datetime
     items: list[CaseItem]
     approvals: Approvals
-
-
-class EventAmounts(BaseModel):
-    amount: str = Field(description="what the debtor paid (principal + interest + fees)")
-    principal: str
-    interest: str
-    fees: str
-    commission: str
-
-
-class QueuedMessage(BaseModel):
-    """An ERP action or agency notice an event put into the outbox, and how its delivery went."""
-
-    id: int
-    kind: str = Field(description="erp_action | agency_notice")
-    action: str = Field(description="e.g. set_dunning_block, post_payment, recall")
-    destination: str
-    status: str = Field(description="pending | delivered | dead")
-    attempts: int
-    created_at: datetime
-    delivered_at: datetime | None
-    last_error: str
-
-    @classmethod
-    def of(cls, row: OutboxMessageRow) -> QueuedMessage:
-        return cls(
-            id=row.id,
-            kind=row.kind,
-            action=str(row.payload.get("kind", "")),
-            destination=row.destination,
-            status=row.status,
-            attempts=row.attempts,
-            created_at=row.created_at,
-            delivered_at=row.delivered_at,
-            last_error=row.last_error,
-        )
-
-
-class TimelineEvent(BaseModel):
-    origin: str = Field(description="gateway | creditor | agency | erp")
-    kind: EventKind
-    event_id: str = Field(description="the sender's own id of the event")
-    occurred_at: datetime
-    received_at: datetime
-    amounts: EventAmounts | None = Field(description="for payments and reversals only")
-    effect: str = Field(
-        description="applied, or why it needs attention: after_close, invalid_transition, "
-        "amount_mismatch"
-    )
-    note: str
-    transfer_id: int | None
-    queued: list[QueuedMessage] = Field(description="what the event put into the outbox")
-
-
-class Timeline(BaseModel):
-    reference: str
-    state: CaseState
-    currency: str
-    events: list[TimelineEvent] = Field(
-        description="in the order the state machine applies them: by their own time, not by arrival"
-    )
-    other_messages: list[QueuedMessage] = Field(
-        description="outbox messages of the case not traced to one of its events"
-    )
 
 
 def case_or_404(session: Session, reference: str) -> CaseRow:
@@ -323,18 +266,18 @@ def get_case(reference: str, _user: AccountingUser, session: ReadSession) -> Cas
         policy=case.policy,
         debtor=Debtor(number=case.debtor_number, name=debtor.name if debtor else ""),
         currency=c,
-        handed_over=_money(case.handed_over_minor, c),
+        handed_over=money(case.handed_over_minor, c),
         collected=Collected(
-            principal=_money(case.collected_principal_minor, c),
-            interest=_money(case.collected_interest_minor, c),
-            fees=_money(case.collected_fees_minor, c),
-            commission=_money(case.commission_minor, c),
+            principal=money(case.collected_principal_minor, c),
+            interest=money(case.collected_interest_minor, c),
+            fees=money(case.collected_fees_minor, c),
+            commission=money(case.commission_minor, c),
         ),
-        paid_directly=_money(case.paid_directly_minor, c),
-        written_off=_money(case.written_off_minor, c),
-        outstanding=_money(_outstanding(case), c),
-        interest_claimed=_money(case.interest_claimed_minor, c),
-        fees_claimed=_money(case.fees_claimed_minor, c),
+        paid_directly=money(case.paid_directly_minor, c),
+        written_off=money(case.written_off_minor, c),
+        outstanding=money(_outstanding(case), c),
+        interest_claimed=money(case.interest_claimed_minor, c),
+        fees_claimed=money(case.fees_claimed_minor, c),
         claims_as_of=case.claims_as_of,
         created_at=case.created_at,
         submitted_at=case.submitted_at,
@@ -349,9 +292,9 @@ def get_case(reference: str, _user: AccountingUser, session: ReadSession) -> Cas
                 line_item=oi.line_item,
                 document_date=oi.document_date,
                 net_due_date=oi.net_due_date,
-                handed_over=_money(ci.handed_over_minor, c),
-                collected=_money(ci.collected_minor, c),
-                paid_directly=_money(ci.paid_directly_minor, c),
+                handed_over=money(ci.handed_over_minor, c),
+                collected=money(ci.collected_minor, c),
+                paid_directly=money(ci.paid_directly_minor, c),
             )
             for ci, oi in CaseRepository(session).items(case.id)
         ],
@@ -360,78 +303,4 @@ def get_case(reference: str, _user: AccountingUser, session: ReadSession) -> Cas
             given=[Approval(by=a.approver, at=a.approved_at) for a in approvals],
             missing=max(required - len(approvals), 0),
         ),
-    )
-
-
-def _event_keys(reference: str, row: CaseEventRow) -> list[str]:
-    """The message keys an event's outbox messages are traced by (see
-    gateway.domain.actions and gateway.pipeline.case_updates for how they are made)."""
-    keys = [f"{reference}:{row.origin}:{row.external_id}"]
-    if row.kind == EventKind.RECALL:
-        keys.append(f"{reference}:recall:{row.external_id}")
-    if row.kind == EventKind.DIRECT_PAYMENT:
-        keys.append(f"{reference}:direct:{row.external_id}")
-    return keys
-
-
-def _message_event_key(message: OutboxMessageRow) -> str:
-    if message.kind == "erp_action":
-        # <reference>:<origin>:<event id>:<what>:<index>
-        return message.message_key.rsplit(":", 2)[0]
-    return message.message_key
-
-
-def _amounts(row: CaseEventRow, currency: str) -> EventAmounts | None:
-    if EventKind(row.kind) not in PAYMENT_KINDS:
-        return None
-    return EventAmounts(
-        amount=_money(row.amount_minor, currency),
-        principal=_money(row.principal_minor, currency),
-        interest=_money(row.interest_minor, currency),
-        fees=_money(row.fees_minor, currency),
-        commission=_money(row.commission_minor, currency),
-    )
-
-
-@router.get(
-    "/{reference}/timeline",
-    summary="A case's events in the state machine's order, and what each queued for the ERP "
-    "and the agency",
-    responses={404: {"description": "no such case"}},
-)
-def case_timeline(reference: str, _user: AccountingUser, session: ReadSession) -> Timeline:
-    case = case_or_404(session, reference)
-    repo = CaseRepository(session)
-    rows = sorted(repo.events(case.id), key=lambda r: event_order(event_from_row(r)))
-    item_keys = [str(item_key(oi)) for _, oi in repo.items(case.id)]
-    messages = CaseSearch(session).outbox_messages(case, item_keys)
-    by_event: dict[str, list[QueuedMessage]] = {}
-    for message in messages:
-        by_event.setdefault(_message_event_key(message), []).append(QueuedMessage.of(message))
-    events = []
-    for row in rows:
-        queued: list[QueuedMessage] = []
-        for key in _event_keys(case.reference, row):
-            queued.extend(by_event.pop(key, []))
-        events.append(
-            TimelineEvent(
-                origin=row.origin,
-                kind=EventKind(row.kind),
-                event_id=row.external_id,
-                occurred_at=row.occurred_at,
-                received_at=row.received_at,
-                amounts=_amounts(row, case.currency),
-                effect=row.effect,
-                note=row.note,
-                transfer_id=row.transfer_id,
-                queued=sorted(queued, key=lambda m: m.id),
-            )
-        )
-    other: list[QueuedMessage] = [m for queued in by_event.values() for m in queued]
-    return Timeline(
-        reference=case.reference,
-        state=CaseState(case.state),
-        currency=case.currency,
-        events=events,
-        other_messages=sorted(other, key=lambda m: m.id),
     )

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.api import case_decisions, cases, health, jobs, metrics, policies, transfers
+from gateway.api import (
+    case_decisions,
+    case_timeline,
+    cases,
+    health,
+    jobs,
+    metrics,
+    policies,
+    transfers,
+)
 
 __all__ = ["ROUTERS"]
 
@@ -15,5 +24,6 @@ ROUTERS: list[APIRouter] = [
     transfers.router,
     jobs.router,
     cases.router,
+    case_timeline.router,
     case_decisions.router,
 ]

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from fastapi.routing import APIRoute
 
-from gateway.api import case_decisions, cases
+from gateway.api import case_decisions, case_timeline, cases
 from gateway.domain.users import Role
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -13,7 +13,11 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 @pytest.mark.parametrize(
     "route",
-    [r for r in [*cases.router.routes, *case_decisions.router.routes] if isinstance(r, APIRoute)],
+    [
+        r
+        for r in [*cases.router.routes, *case_timeline.router.routes, *case_decisions.router.routes]
+        if isinstance(r, APIRoute)
+    ],
     ids=lambda r: f"{sorted(r.methods)[0]} {r.path}",
 )
 def test_every_case_endpoint_is_in_the_accounting_guide(route: APIRoute) -> None:
