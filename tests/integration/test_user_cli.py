@@ -6,14 +6,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import func, select
 
 from gateway.cli import main
+from gateway.storage.database import Store
+from gateway.storage.models import CaseEventRow, CaseRow, OutboxMessageRow
 from tests.integration.test_cli import folder
 from tests.integration.workers import free_port, wait_for
 
@@ -162,3 +167,45 @@ def test_tokens_from_the_cli_open_the_api_of_a_real_server_until_revoked(
     assert "GET /v1/cases" in log  # the access log is there...
     for token in (old, new, ops):
         assert token.split("_", 2)[2] not in log  # ...but never a secret
+
+
+@pytest.mark.parametrize("decision", ["approve", "recall"])
+def test_the_same_decision_sent_eight_times_at_once_is_made_once(
+    cli: CliRunner, folder: Path, server: Server, store: Store, decision: str
+) -> None:
+    if decision == "approve":
+        config = folder / "claimbridge.yaml"
+        config.write_text(config.read_text().replace("approval: automatic", "approval: manual"))
+        steps = ["--step", "extract", "--step", "select"]
+    else:
+        steps = []
+    assert run(cli, folder, "run", *steps).exit_code in (0, 1)
+    token = run(cli, folder, "user", "add", "alice", "--role", "accounting").stdout.strip()
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "same-key"}
+    start = threading.Barrier(8)
+
+    def send(_: int) -> httpx.Response:
+        with httpx.Client(base_url=str(server.http.base_url), timeout=60) as client:
+            start.wait()
+            return client.post(f"/v1/cases/CB-0000001/{decision}", headers=headers)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, range(8)))
+    made = [a.json() for a in answers if a.status_code == 200 and not a.json()["duplicate"]]
+    assert len(made) == 1, [a.text for a in answers]
+    # the others saw the decision made, or that it was being made (and may repeat)
+    assert all(a.status_code in (200, 409) for a in answers), [a.text for a in answers]
+    kind = {"approve": "approved", "recall": "recall"}[decision]
+    with store.unit_of_work(read_only=True) as session:
+        events = session.scalars(
+            select(CaseEventRow.kind)
+            .join(CaseRow, CaseRow.id == CaseEventRow.case_id)
+            .where(CaseRow.reference == "CB-0000001", CaseEventRow.origin == "creditor")
+        ).all()
+        notices = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessageRow)
+            .where(OutboxMessageRow.kind == "agency_notice")
+        )
+    assert events == [kind]
+    assert notices == (1 if decision == "recall" else 0)
