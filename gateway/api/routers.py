@@ -8,6 +8,9 @@ from gateway.api import (
     agency_cases,
     agency_events,
     agency_notices,
+    case_decisions,
+    case_timeline,
+    cases,
     health,
     jobs,
     metrics,
@@ -26,4 +29,7 @@ ROUTERS: list[APIRouter] = [
     agency_events.router,
     agency_cases.router,
     agency_notices.router,
+    cases.router,
+    case_timeline.router,
+    case_decisions.router,
 ]

@@ -1,43 +1,164 @@
-"""Who may call the accounting and IT endpoints.
+"""Who may call the accounting and IT endpoints: bearer tokens of users, and their roles.
 
-PLACEHOLDER until issue 7 (authentication of accounting and IT users) is merged: every
-dependency here refuses every request with 501 Not Implemented, so that no accounting or IT
-endpoint is ever open by accident. Issue 7 replaces this module with the real dependencies; the
-endpoints already depend on these names and need no change. Tests override them with FastAPI's
-`app.dependency_overrides` (`app.dependency_overrides[accounting_user] = lambda: "alice"`).
+Every accounting and IT request carries `Authorization: Bearer cbu_<token id>_<secret>`, a token
+made with `claimbridge user add` / `claimbridge user token`. No token, or one that is unknown,
+revoked or belongs to a disabled user → 401 with `WWW-Authenticate`; a valid token of a role
+the endpoint does not admit → 403 naming the roles it needs.
+
+The role matrix (also in docs/it.md, "Users and roles"):
+
+| dependency        | admits to                                   | accounting | integrator | it  |
+|-------------------|---------------------------------------------|------------|------------|-----|
+| `accounting_user` | business data: cases, timelines, policies   | yes        | yes        | yes |
+| `deciding_user`   | decisions: approve, hold, recall...         | yes        | yes        | no  |
+| `it_user`         | transfer log, retries, jobs and their runs  | no         | yes        | yes |
+
+The integrator configures and operates claimbridge, so may do everything. IT's job is to watch
+transfers and retry the failed ones (and run a job now): it may read the business data that
+explains a transfer, but never decides on a case. Accounting decides on cases; the plumbing of
+transfers and jobs is not theirs.
+
+Tests replace these dependencies with FastAPI's `app.dependency_overrides`
+(`app.dependency_overrides[accounting_user] = lambda: "alice"`,
+`app.dependency_overrides[it_user] = lambda: ItUser("it-operator")`).
+
+Secrets never reach a log or an answer: a refused token is named by its public token id at
+most, and the answers do not say which of unknown / revoked / disabled it was.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 
-__all__ = ["AccountingUser", "ItUser", "accounting_user", "it_user"]
+from gateway.api.deps import get_store
+from gateway.domain.users import Role, parse_token, secret_digest, secret_matches
+from gateway.storage.database import Store
+from gateway.storage.models import utcnow
+from gateway.storage.repositories.users import Users
+
+__all__ = [
+    "AccountingUser",
+    "ApiUser",
+    "DecidingUser",
+    "ItUser",
+    "accounting_user",
+    "current_user",
+    "deciding_user",
+    "it_user",
+]
+
+log = logging.getLogger(__name__)
+
+_CHALLENGE = 'Bearer realm="claimbridge"'
+# Compared against when the token id is unknown, so that an unknown id costs what a wrong
+# secret costs.
+_NOBODY = secret_digest("cbu_000000000000_nobody")
+
+_bearer = HTTPBearer(
+    scheme_name="user token",
+    description="A user's token: `Authorization: Bearer cbu_<token id>_<secret>` "
+    "(made with `claimbridge user add` or `claimbridge user token`).",
+    auto_error=False,
+)
+
+READERS = frozenset({Role.ACCOUNTING, Role.INTEGRATOR, Role.IT})
+DECIDERS = frozenset({Role.ACCOUNTING, Role.INTEGRATOR})
+OPERATORS = frozenset({Role.IT, Role.INTEGRATOR})
 
 
-def accounting_user() -> str:
-    """The name of the accounting user making the request (placeholder: always 501)."""
-    raise HTTPException(
-        status_code=status.HTTP_501_NOT_IMPLEMENTED,
-        detail="accounting endpoints need authentication, which this version does not have yet",
-    )
+@dataclass(frozen=True, slots=True)
+class ApiUser:
+    """The authenticated person making a request."""
 
-
-AccountingUser = Annotated[str, Depends(accounting_user)]
+    name: str
+    role: Role
 
 
 @dataclass(frozen=True, slots=True)
 class ItUser:
-    """An authenticated IT operator."""
+    """An authenticated IT operator (or integrator)."""
 
     name: str
 
 
-def it_user() -> ItUser:
-    """The IT operator making the request (placeholder: always 501)."""
-    raise HTTPException(
-        status_code=status.HTTP_501_NOT_IMPLEMENTED,
-        detail="authentication of IT users is not available in this build yet",
+def _unauthorized(detail: str, *, invalid: bool) -> HTTPException:
+    challenge = f'{_CHALLENGE}, error="invalid_token"' if invalid else _CHALLENGE
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": challenge}
     )
+
+
+def current_user(
+    store: Annotated[Store, Depends(get_store)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiUser:
+    """The user whose token the request carries.
+
+    Raises:
+        HTTPException: 401 without a valid token of an active user.
+    """
+    if credentials is None:
+        raise _unauthorized(
+            "this endpoint needs a user token: `Authorization: Bearer cbu_...`", invalid=False
+        )
+    parts = parse_token(credentials.credentials)
+    if parts is None:
+        raise _unauthorized("the bearer token is not a claimbridge user token", invalid=True)
+    with store.unit_of_work(read_only=True) as session:
+        holder = Users(session).holder(parts.token_id)
+    matches = secret_matches(parts.value, holder.digest if holder else _NOBODY)
+    if holder is None or not matches or holder.revoked or not holder.user_active:
+        if holder is not None:
+            log.info("user token %s refused (wrong, revoked or user disabled)", parts.token_id)
+        raise _unauthorized(
+            "the token is unknown or revoked, or its user is disabled", invalid=True
+        )
+    now = utcnow()
+    if Users.needs_mark(holder, now):
+        try:
+            with store.unit_of_work() as session:
+                Users(session).mark_used(holder.token_pk, now)
+        except SQLAlchemyError as exc:  # the request must not fail over a usage timestamp
+            log.warning("could not record the use of token %s: %s", parts.token_id, exc)
+    return ApiUser(holder.user_name, holder.role)
+
+
+Authenticated = Annotated[ApiUser, Depends(current_user)]
+
+
+def _admit(user: ApiUser, roles: frozenset[Role], what: str) -> None:
+    if user.role not in roles:
+        needed = " or ".join(sorted(r.value for r in roles))
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"{what} needs the role {needed}; user {user.name} has the role {user.role.value}",
+            headers={"WWW-Authenticate": f'{_CHALLENGE}, error="insufficient_scope"'},
+        )
+
+
+def accounting_user(user: Authenticated) -> str:
+    """The name of the user reading business data (cases, timelines, policies): any role."""
+    _admit(user, READERS, "reading cases and policies")
+    return user.name
+
+
+def deciding_user(user: Authenticated) -> str:
+    """The name of the user deciding on a case (accounting or integrator)."""
+    _admit(user, DECIDERS, "deciding on a case")
+    return user.name
+
+
+def it_user(user: Authenticated) -> ItUser:
+    """The operator watching transfers and jobs, or retrying them (IT or integrator)."""
+    _admit(user, OPERATORS, "the transfer log and jobs")
+    return ItUser(user.name)
+
+
+AccountingUser = Annotated[str, Depends(accounting_user)]
+DecidingUser = Annotated[str, Depends(deciding_user)]

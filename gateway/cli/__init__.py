@@ -15,6 +15,7 @@ from gateway.cli.run_cmd import run
 from gateway.cli.select_cmd import explain, select
 from gateway.cli.serve_cmd import serve
 from gateway.cli.transfers_cmd import transfers
+from gateway.cli.user_cmd import user
 from gateway.cli.worker_cmd import worker
 
 for command in (
@@ -36,6 +37,7 @@ for command in (
     alerts,
     purge,
     agency,
+    user,
 ):
     main.add_command(command)
 

@@ -88,14 +88,14 @@ def test_explain_an_item_from_the_command_line(cli: CliRunner, workspace: Worksp
     assert code == 2 and "is not an item key: write SOURCE:COMPANY/DOCUMENT/YEAR/LINE" in out
 
 
-def test_accounting_endpoints_refuse_everyone_until_authentication_exists(
+def test_accounting_endpoints_refuse_requests_without_a_user_token(
     workspace: Workspace, store: Store
 ) -> None:
     client = TestClient(create_app(workspace.config(), store))
     for path in ("/v1/policies", "/v1/policies/standard/dry-run"):
         answer = client.get(path)
-        assert answer.status_code == 501
-        assert "need authentication" in answer.json()["detail"]
+        assert answer.status_code == 401
+        assert "needs a user token" in answer.json()["detail"]
 
 
 def test_the_api_dry_run_and_explanation(workspace: Workspace, store: Store) -> None:

@@ -14,6 +14,7 @@ from gateway.storage.models.ops import AlertStateRow, JobLeaseRow, JobRunRow
 from gateway.storage.models.outbox import OutboxMessageRow
 from gateway.storage.models.policies import CaseApprovalRow, PolicyVersionRow, SelectionRunRow
 from gateway.storage.models.transfers import QuarantinedRecordRow, ReceivedFileRow, TransferRow
+from gateway.storage.models.users import UserRow, UserTokenRow
 
 __all__ = [
     "AgencyApiKeyRow",
@@ -38,6 +39,8 @@ __all__ = [
     "ReceivedFileRow",
     "SelectionRunRow",
     "TransferRow",
+    "UserRow",
+    "UserTokenRow",
     "UtcDateTime",
     "extraction_seen",
     "metadata",
