@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from connectors.secrets import Secret
 from gateway.config.durations import Duration
 from gateway.config.operations import AlertsConfig, RetentionConfig
 from gateway.domain.actions import WriteBackRules
@@ -25,6 +27,7 @@ from gateway.rules.spec import PolicyConfig
 __all__ = [
     "AgencyConfig",
     "AgencyMappings",
+    "AgencyWebhooksConfig",
     "AlertsConfig",
     "DatabaseConfig",
     "GatewayConfig",
@@ -99,6 +102,40 @@ class AgencyMappings(_Section):
     notices: str = "preset:notices-csv"
 
 
+WebhookEvent = Literal["case.available", "notice.created"]
+
+
+def _all_webhook_events() -> list[WebhookEvent]:
+    return ["case.available", "notice.created"]
+
+
+class AgencyWebhooksConfig(_Section):
+    """Signed notifications to the agency (Standard Webhooks): a case is available, a notice
+    (recall, direct payment) was created. The secret is "whsec_<base64>", from `!env` or
+    `!secret_file`."""
+
+    url: str = Field(description="the agency's webhook endpoint (http or https)")
+    secret: Secret
+    events: list[WebhookEvent] = Field(default_factory=_all_webhook_events, min_length=1)
+    timeout_seconds: float = Field(default=10, gt=0, le=120)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{v!r} is not an http(s) URL")
+        return v
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, v: SecretStr) -> SecretStr:
+        from connectors.webhooks import secret_key
+
+        secret_key(v.get_secret_value())  # ValueError says what is wrong, never the value
+        return v
+
+
 class AgencyConfig(_Section):
     """A collection agency and the channel cases and updates travel by."""
 
@@ -106,6 +143,7 @@ class AgencyConfig(_Section):
     display_name: str = ""
     mappings: AgencyMappings = Field(default_factory=AgencyMappings)
     options: dict[str, Any] = Field(default_factory=dict)
+    webhooks: AgencyWebhooksConfig | None = None
 
 
 class ScheduleConfig(_Section):
