@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gateway import __version__
+from gateway.api.limits import BodySizeLimit
 from gateway.api.request_ids import RequestIds
 from gateway.api.routers import ROUTERS
 from gateway.config import Config
@@ -28,4 +29,6 @@ def create_app(config: Config, store: Store) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(RequestIds)
+    # Outermost: an oversized body is refused before anything reads it.
+    app.add_middleware(BodySizeLimit)
     return app

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.api import health, jobs, metrics, policies, transfers
+from gateway.api import (
+    agency_cases,
+    agency_events,
+    agency_notices,
+    health,
+    jobs,
+    metrics,
+    policies,
+    transfers,
+)
 
 __all__ = ["ROUTERS"]
 
@@ -14,4 +23,7 @@ ROUTERS: list[APIRouter] = [
     metrics.router,
     transfers.router,
     jobs.router,
+    agency_events.router,
+    agency_cases.router,
+    agency_notices.router,
 ]

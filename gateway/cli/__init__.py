@@ -1,5 +1,6 @@
 """The `claimbridge` command line."""
 
+from gateway.cli.agency_cmd import agency
 from gateway.cli.alerts_cmd import alerts
 from gateway.cli.cases_cmd import cases
 from gateway.cli.check_cmd import check
@@ -34,6 +35,7 @@ for command in (
     jobs,
     alerts,
     purge,
+    agency,
 ):
     main.add_command(command)
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from connectors.secrets import Secret
 from gateway.config.durations import Duration
@@ -25,6 +25,7 @@ from gateway.rules.rates import RateSeries, parse_rate_entries
 from gateway.rules.spec import PolicyConfig
 
 __all__ = [
+    "AgencyApiConfig",
     "AgencyConfig",
     "AgencyMappings",
     "AgencyWebhooksConfig",
@@ -136,11 +137,36 @@ class AgencyWebhooksConfig(_Section):
         return v
 
 
+class AgencyApiConfig(_Section):
+    """How the agency calls claimbridge's REST API (docs/agency.md)."""
+
+    require_signature: bool = Field(
+        default=False, description="refuse requests without a valid X-Signature header"
+    )
+    signing_secret: Secret | None = Field(
+        default=None, description="HMAC-SHA256 key of X-Signature (use !env or !secret_file)"
+    )
+    rate_limit: float = Field(
+        default=50.0, gt=0, description="requests per second per API key (and per process)"
+    )
+    burst: int = Field(default=100, ge=1, description="requests allowed at once above the rate")
+
+    @model_validator(mode="after")
+    def _secret_when_required(self) -> AgencyApiConfig:
+        if self.require_signature and self.signing_secret is None:
+            raise ValueError(
+                "require_signature is true but signing_secret is not set "
+                "(write `signing_secret: !env VARIABLE` or `!secret_file PATH`)"
+            )
+        return self
+
+
 class AgencyConfig(_Section):
     """A collection agency and the channel cases and updates travel by."""
 
     channel: str
     display_name: str = ""
+    api: AgencyApiConfig = Field(default_factory=AgencyApiConfig)
     mappings: AgencyMappings = Field(default_factory=AgencyMappings)
     options: dict[str, Any] = Field(default_factory=dict)
     webhooks: AgencyWebhooksConfig | None = None

@@ -1,5 +1,12 @@
 """The tables. Each area has its own module; importing this package registers them all."""
 
+from gateway.storage.models.agency_api import (
+    AgencyApiKeyRow,
+    AgencyCaseAckRow,
+    AgencyDocumentRow,
+    AgencyNoticeAckRow,
+    IdempotencyKeyRow,
+)
 from gateway.storage.models.base import Base, UtcDateTime, metadata, utcnow
 from gateway.storage.models.cases import CaseEventRow, CaseItemRow, CaseRow, HandoverBatchRow
 from gateway.storage.models.items import DebtorRow, OpenItemRow, extraction_seen
@@ -9,6 +16,10 @@ from gateway.storage.models.policies import CaseApprovalRow, PolicyVersionRow, S
 from gateway.storage.models.transfers import QuarantinedRecordRow, ReceivedFileRow, TransferRow
 
 __all__ = [
+    "AgencyApiKeyRow",
+    "AgencyCaseAckRow",
+    "AgencyDocumentRow",
+    "AgencyNoticeAckRow",
     "AlertStateRow",
     "Base",
     "CaseApprovalRow",
@@ -17,6 +28,7 @@ __all__ = [
     "CaseRow",
     "DebtorRow",
     "HandoverBatchRow",
+    "IdempotencyKeyRow",
     "JobLeaseRow",
     "JobRunRow",
     "OpenItemRow",

@@ -1,0 +1,106 @@
+"""Events an agency posts to the REST API, applied to its cases in one unit of work.
+
+A batch of thousands of events loads the cases it names once (one query per thousand
+references), then applies each event through `agency_event` (the checks every agency channel
+shares) and `CaseUpdater.apply` (so a repeated event is a no-op, a late one is applied in its
+own time order, and one on a closed case is recorded and flagged, never dropped). A bad event
+is rejected alone, with the reason naming its field; the rest is applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.domain.actions import WriteBackRules
+from gateway.pipeline.agency_events import agency_event
+from gateway.pipeline.case_updates import CaseUpdater
+from gateway.storage.models import CaseRow
+from mappings import RecordError
+
+__all__ = ["EventOutcome", "ReportedEvent", "apply_agency_events", "cases_by_reference"]
+
+_CHUNK = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedEvent:
+    """One event as the API received it: its position in the request, and either the
+    canonical agency-event values (see `agency_event`) or why they could not be read."""
+
+    index: int
+    event_id: str
+    case_reference: str
+    values: Mapping[str, Any] | None
+    problem: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EventOutcome:
+    index: int
+    event_id: str
+    case_reference: str
+    result: str  # applied | duplicate | flagged | rejected
+    state: str | None = None
+    message: str = ""
+
+
+def cases_by_reference(
+    session: Session, agency: str, references: Sequence[str]
+) -> dict[str, CaseRow]:
+    """The agency's cases among `references` (another agency's are simply not there)."""
+    found: dict[str, CaseRow] = {}
+    unique = sorted(set(references))
+    for start in range(0, len(unique), _CHUNK):
+        chunk = unique[start : start + _CHUNK]
+        query = select(CaseRow).where(CaseRow.agency == agency, CaseRow.reference.in_(chunk))
+        found.update((row.reference, row) for row in session.scalars(query))
+    return found
+
+
+def apply_agency_events(
+    session: Session,
+    agency: str,
+    events: Sequence[ReportedEvent],
+    writeback_rules: Mapping[str, WriteBackRules | None],
+    now: datetime,
+    transfer_id: int | None = None,
+) -> list[EventOutcome]:
+    """Apply `events` of `agency` in the order given; one outcome per event."""
+    cases = cases_by_reference(
+        session, agency, [e.case_reference for e in events if e.values is not None]
+    )
+    updater = CaseUpdater(session, writeback_rules, now)
+    outcomes: list[EventOutcome] = []
+    for reported in events:
+        index, event_id, reference = reported.index, reported.event_id, reported.case_reference
+        if reported.values is None:
+            outcomes.append(
+                EventOutcome(index, event_id, reference, "rejected", message=reported.problem)
+            )
+            continue
+        case = cases.get(reference)
+        if case is None:
+            message = f"case_reference: no case of agency {agency} has the reference {reference!r}"
+            outcomes.append(EventOutcome(index, event_id, reference, "rejected", message=message))
+            continue
+        try:
+            event = agency_event(reported.values, case.currency)
+        except RecordError as exc:
+            outcomes.append(EventOutcome(index, event_id, reference, "rejected", message=str(exc)))
+            continue
+        applied = updater.apply(case, event, transfer_id=transfer_id)
+        if applied.duplicate:
+            outcomes.append(EventOutcome(index, event_id, reference, "duplicate", case.state))
+        elif applied.effect and applied.effect != "applied":
+            outcomes.append(
+                EventOutcome(index, event_id, reference, "flagged", case.state, applied.effect)
+            )
+        else:
+            outcomes.append(EventOutcome(index, event_id, reference, "applied", case.state))
+    return outcomes
