@@ -65,12 +65,13 @@ def test_the_stream_has_what_real_agencies_send_and_every_event_passes_the_check
     assert len(events) > len(stream.distinct), "some events are posted twice"
     assert any(not p.batch for p in stream.postings) and any(p.batch for p in stream.postings)
     # out of order: some event is posted after a later-dated event of the same case
-    posted: dict[str, str] = {}
+    posted: dict[str, datetime] = {}
     out_of_order = 0
     for event in events:
-        last = posted.get(event["case_reference"], "")
-        out_of_order += event["occurred_at"] < last
-        posted[event["case_reference"]] = max(last, event["occurred_at"])
+        at = datetime.fromisoformat(event["occurred_at"])
+        last = posted.get(event["case_reference"], at)
+        out_of_order += at < last
+        posted[event["case_reference"]] = max(last, at)
     assert out_of_order >= 2
     for event in stream.distinct.values():
         checked = agency_event(canonical(event), "EUR")  # raises RecordError if it does not fit

@@ -74,13 +74,14 @@ def _money(value: Decimal) -> str:
 
 
 class _Case:
-    def __init__(self, agency: str, case: AgencyCase, start: datetime) -> None:
+    def __init__(self, agency: str, case: AgencyCase, start: datetime, spacing: timedelta) -> None:
         self.agency, self.case, self.at, self.n = agency, case, start, 0
+        self.spacing = spacing
         self.events: list[dict[str, Any]] = []
 
-    def add(self, kind: str, note: str = "", minutes: int = 30, **money: Decimal) -> dict[str, Any]:
+    def add(self, kind: str, note: str = "", **money: Decimal) -> dict[str, Any]:
         self.n += 1
-        self.at += timedelta(minutes=minutes)
+        self.at += self.spacing
         event: dict[str, Any] = {
             "event_id": f"{self.agency}-{self.case.reference}-{self.n}",
             "case_reference": self.case.reference,
@@ -160,9 +161,10 @@ def event_stream(
     seed: int = 7,
     agency: str = "SIM",
     batch_size: int = 50,
+    spacing: timedelta = timedelta(minutes=30),
 ) -> EventStream:
-    """The events the agency posts about `cases`, from `start` on, and how (batches and single
-    posts), deterministic under `seed`."""
+    """The events the agency posts about `cases`, from `start` on (`spacing` apart per case),
+    and how (batches and single posts), deterministic under `seed`."""
     rng = random.Random(seed)
     stream = EventStream()
     per_case: list[_Case] = []
@@ -172,13 +174,16 @@ def event_stream(
             if index < len(STORYLINES)
             else (rng.choice(STORYLINES))
         )
-        c = _Case(agency, case, start + timedelta(seconds=index))
+        c = _Case(agency, case, start + timedelta(milliseconds=index), spacing)
         _story(c, storyline, rng)
         stream.storylines[case.reference] = storyline
         per_case.append(c)
 
     # Interleave the cases as an agency's system emits them: by time.
-    ordered = sorted((e for c in per_case for e in c.events), key=lambda e: e["occurred_at"])
+    ordered = sorted(
+        (e for c in per_case for e in c.events),
+        key=lambda e: datetime.fromisoformat(e["occurred_at"]),
+    )
     late: list[dict[str, Any]] = []
     for c in per_case:
         story = stream.storylines[c.case.reference]
@@ -208,7 +213,11 @@ def event_stream(
 
 
 def payment_after_recall(
-    case: AgencyCase, recalled_at: datetime, agency: str = "SIM", amount: Decimal | None = None
+    case: AgencyCase,
+    recalled_at: datetime,
+    agency: str = "SIM",
+    amount: Decimal | None = None,
+    delay: timedelta = timedelta(hours=2),
 ) -> dict[str, Any]:
     """A payment the debtor made after claimbridge recalled the case (the agency had not read
     the recall yet): claimbridge records it and flags the case for attention."""
@@ -217,7 +226,7 @@ def payment_after_recall(
         "event_id": f"{agency}-{case.reference}-after-recall",
         "case_reference": case.reference,
         "kind": "payment",
-        "occurred_at": (recalled_at + timedelta(hours=2)).isoformat(),
+        "occurred_at": (recalled_at + delay).isoformat(),
         "amount": _money(paid),
         "principal": _money(paid),
         "commission": _money(paid * COMMISSION),
