@@ -22,6 +22,7 @@ import binascii
 import hmac
 import json
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -116,7 +117,11 @@ def agency_app(agency: SimulatedAgency) -> FastAPI:
             reference = str(document["reference"])
             known = agency.cases.get(reference)
             if known is None:
-                known = {**document, "agency_case_id": f"{agency.name}-{len(agency.cases) + 1:06d}"}
+                known = {
+                    **document,
+                    "agency_case_id": f"{agency.name}-{len(agency.cases) + 1:06d}",
+                    "received_at": datetime.now(UTC).isoformat(),
+                }
                 agency.cases[reference] = known
             return 201, {
                 "success": True,

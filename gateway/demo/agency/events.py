@@ -16,6 +16,7 @@ real agencies send too (domain.md section 4: webhooks retried, not ordered):
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ __all__ = ["AgencyCase", "EventStream", "Posting", "event_stream", "payment_afte
 
 COMMISSION = Decimal("0.15")
 CENT = Decimal("0.01")
-STORYLINES = ("paid", "plan", "reversal", "uncollectible", "message", "dispute", "rejected")
+STORYLINES = ("paid", "plan", "uncollectible", "reversal", "rejected", "dispute", "message")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +49,12 @@ class Posting:
 
     @property
     def idempotency_key(self) -> str:
+        """Stable (posting the same again is a replay) and at most 200 characters."""
+        if not self.batch:
+            return f"event:{self.events[0]['event_id']}"[:200]
         ids = ",".join(e["event_id"] for e in self.events)
-        return ("batch:" if self.batch else "event:") + ids
+        digest = hashlib.sha256(ids.encode()).hexdigest()[:32]
+        return f"batch:{len(self.events)}:{digest}"
 
 
 @dataclass(slots=True)

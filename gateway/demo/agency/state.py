@@ -6,9 +6,11 @@ uvicorn's threads."""
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal
 
 from gateway.demo.agency.events import AgencyCase
@@ -80,6 +82,30 @@ class SimulatedAgency:
             if status < 500:
                 self._answers[f"{scope}:{key}"] = result
             return result, False
+
+    def save(self, path: Path) -> None:
+        """Keep what the agency knows (cases, notices) across runs, as a real agency does."""
+        with self.lock:
+            document = {"cases": self.cases, "notices": self.notices}
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(document, indent=1, sort_keys=True), encoding="utf-8")
+
+    def restore(self, path: Path) -> None:
+        """What `save` kept, if anything."""
+        if not path.exists():
+            return
+        document = json.loads(path.read_text(encoding="utf-8"))
+        with self.lock:
+            self.cases.update(document.get("cases", {}))
+            self.notices.update(document.get("notices", {}))
+
+    def all_cases(self) -> list[AgencyCase]:
+        """Every case it was given, recalled or not, in reference order."""
+        with self.lock:
+            return [
+                AgencyCase(c["reference"], c["currency"], Decimal(c["handed_over"]))
+                for _, c in sorted(self.cases.items())
+            ]
 
     def open_cases(self) -> list[AgencyCase]:
         """The cases it works (not recalled), as the event generator takes them."""
