@@ -25,7 +25,8 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -117,6 +118,21 @@ def _configure(config_path: Path, mode: str, agency_url: str) -> None:
     config_path.write_text(text, encoding="utf-8")
 
 
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """The demo's secrets, where the configuration's `!env` finds them, for the run only."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _fresh_key(store: Store, now: datetime) -> str:
     """A new API key for the agency (the demo's earlier keys are revoked: two at most)."""
     with store.unit_of_work() as session:
@@ -149,9 +165,11 @@ def run_api_demo(
     simulated.restore(state_path)  # a real agency remembers its cases
     secret = new_secret()
     simulated.webhook_secrets = (secret,)
-    os.environ[TOKEN_ENV] = simulated.api_key
-    os.environ[WEBHOOK_ENV] = secret
-    with served(agency_app(simulated)) as agency_url, simulated_erp.running(folder, today):
+    with (
+        _environment({TOKEN_ENV: simulated.api_key, WEBHOOK_ENV: secret}),
+        served(agency_app(simulated)) as agency_url,
+        simulated_erp.running(folder, today),
+    ):
         _configure(config_path, mode, agency_url)
         config = load_config(config_path)
         store = create_store(config.database_url)
