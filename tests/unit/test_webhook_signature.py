@@ -82,3 +82,23 @@ def test_a_changed_body_another_secret_or_an_old_timestamp_is_refused() -> None:
 def test_a_malformed_secret_is_refused_with_a_reason(secret: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         secret_key(secret)
+
+
+def test_the_ten_lines_in_the_docs_verify_our_webhooks() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "agency-push.md").read_text("utf-8")
+    (code,) = [
+        block.split("```", 1)[0]
+        for block in doc.split("```python\n")[1:]
+        if "def verify_webhook" in block
+    ]
+    namespace: dict[str, object] = {}
+    exec(code, namespace)  # noqa: S102 - our own documentation
+    verify_webhook = namespace["verify_webhook"]
+    secret = new_secret()
+    body = b'{"type":"case.available","timestamp":"2026-11-20T06:00:00+00:00","data":{}}'
+    headers = signature_headers(secret, "wh:case.available:CB-1:batch:B1", body)
+    assert verify_webhook(secret, headers, body) == "wh:case.available:CB-1:batch:B1"  # type: ignore[operator]
+    with pytest.raises(ValueError, match="bad signature"):
+        verify_webhook(new_secret(), headers, body)  # type: ignore[operator]
