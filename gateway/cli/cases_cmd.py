@@ -13,6 +13,7 @@ from gateway.cli.table import render_table
 from gateway.domain.cases import CaseState
 from gateway.domain.events import EventKind
 from gateway.domain.money import Money
+from gateway.pipeline.agency_webhooks import subscriptions
 from gateway.pipeline.decisions import Decision, DecisionRefused, approval_status, decide
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.cases import CaseFilter, CaseRepository
@@ -200,7 +201,7 @@ def _decide(state: CliState, kind: EventKind, references: tuple[str, ...], reaso
                     kind, f"cli:{uuid.uuid4().hex}", utcnow(), f"{who} (cli)", reason
                 )
                 try:
-                    applied = decide(session, case, decision, rules)
+                    applied = decide(session, case, decision, rules, subscriptions(config))
                 except DecisionRefused as exc:
                     click.echo(f"{reference}: refused: {exc}", err=True)
                     failed = True

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from connectors.secrets import Secret
 from gateway.config.durations import Duration
@@ -27,6 +28,7 @@ __all__ = [
     "AgencyApiConfig",
     "AgencyConfig",
     "AgencyMappings",
+    "AgencyWebhooksConfig",
     "AlertsConfig",
     "DatabaseConfig",
     "GatewayConfig",
@@ -101,6 +103,40 @@ class AgencyMappings(_Section):
     notices: str = "preset:notices-csv"
 
 
+WebhookEvent = Literal["case.available", "notice.created"]
+
+
+def _all_webhook_events() -> list[WebhookEvent]:
+    return ["case.available", "notice.created"]
+
+
+class AgencyWebhooksConfig(_Section):
+    """Signed notifications to the agency (Standard Webhooks): a case is available, a notice
+    (recall, direct payment) was created. The secret is "whsec_<base64>", from `!env` or
+    `!secret_file`."""
+
+    url: str = Field(description="the agency's webhook endpoint (http or https)")
+    secret: Secret
+    events: list[WebhookEvent] = Field(default_factory=_all_webhook_events, min_length=1)
+    timeout_seconds: float = Field(default=10, gt=0, le=120)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{v!r} is not an http(s) URL")
+        return v
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, v: SecretStr) -> SecretStr:
+        from connectors.webhooks import secret_key
+
+        secret_key(v.get_secret_value())  # ValueError says what is wrong, never the value
+        return v
+
+
 class AgencyApiConfig(_Section):
     """How the agency calls claimbridge's REST API (docs/agency.md)."""
 
@@ -133,6 +169,7 @@ class AgencyConfig(_Section):
     api: AgencyApiConfig = Field(default_factory=AgencyApiConfig)
     mappings: AgencyMappings = Field(default_factory=AgencyMappings)
     options: dict[str, Any] = Field(default_factory=dict)
+    webhooks: AgencyWebhooksConfig | None = None
 
 
 class ScheduleConfig(_Section):

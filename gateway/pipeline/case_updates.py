@@ -24,6 +24,7 @@ from gateway.domain.handover import AgencyNotice, NoticeKind
 from gateway.domain.items import ItemKey
 from gateway.domain.money import Money
 from gateway.domain.state_machine import fold
+from gateway.pipeline.agency_webhooks import Subscriptions, WebhookOutbox
 from gateway.storage.models import CaseItemRow, CaseRow, OpenItemRow
 from gateway.storage.repositories.cases import CaseRepository, event_from_row
 from gateway.storage.repositories.outbox import (
@@ -61,13 +62,18 @@ class CaseUpdater:
     """Applies events to cases within one unit of work."""
 
     def __init__(
-        self, session: Session, writeback_rules: Mapping[str, WriteBackRules | None], now: datetime
+        self,
+        session: Session,
+        writeback_rules: Mapping[str, WriteBackRules | None],
+        now: datetime,
+        webhooks: Subscriptions | None = None,
     ) -> None:
         self.session = session
         self.cases = CaseRepository(session)
         self.outbox = Outbox(session)
         self.rules = writeback_rules
         self.now = now
+        self.webhooks = WebhookOutbox(self.outbox, webhooks or {}, now)
 
     def apply(
         self,
@@ -136,6 +142,8 @@ class CaseUpdater:
                 )
                 actions += 1
         notices = self._notify(case, event, before, items, item_id)
+        if event.kind is EventKind.SUBMITTED:
+            self.webhooks.case_available(case, event)
         log.debug(
             "%s event %s: %s → %s, %s ERP actions, %s notices",
             event.kind.value,
@@ -223,4 +231,5 @@ class CaseUpdater:
             payload=notice_payload(notice),
             now=self.now,
         )
+        self.webhooks.notice_created(notice)
         return 1

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from gateway.config import Config
 from gateway.domain.actions import WriteBackRules
+from gateway.pipeline.agency_webhooks import subscriptions
 from gateway.storage.database import Store
 
 __all__ = ["RunContext"]
@@ -29,6 +30,11 @@ class RunContext:
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def webhooks(self) -> Mapping[str, frozenset[str]]:
+        """Agency → the webhook events it subscribes to (gateway.pipeline.agency_webhooks)."""
+        return subscriptions(self.config)
 
     @property
     def writeback_rules(self) -> Mapping[str, WriteBackRules | None]:

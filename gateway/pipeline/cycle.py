@@ -5,7 +5,8 @@
     handover  every agency: approved cases are batched and delivered
     updates   every agency: status and payment files are applied to the cases
     writeback every source: pending ERP actions are delivered
-    notices   every agency: pending recalls and direct-payment notices are delivered
+    notices   every agency: pending recalls and direct-payment notices are delivered, then
+              the webhooks of the agencies that subscribe to them
 
 A step that fails for one partner is recorded and the others go on; the summary says what
 failed. A second run on the same inputs changes nothing.
@@ -24,6 +25,7 @@ from gateway.pipeline.relay import RelayResult, deliver_notices, deliver_writeba
 from gateway.pipeline.returns import UpdateFileResult, ingest_updates
 from gateway.pipeline.select import SelectionResult, select_cases
 from gateway.pipeline.transfers import transfer_scope
+from gateway.pipeline.webhook_relay import deliver_webhooks
 
 __all__ = ["STEPS", "RunSummary", "Step", "run_cycle"]
 
@@ -51,6 +53,7 @@ class RunSummary:
     updates: list[UpdateFileResult] = field(default_factory=list)
     writeback: list[RelayResult] = field(default_factory=list)
     notices: list[RelayResult] = field(default_factory=list)
+    webhooks: list[RelayResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -60,7 +63,7 @@ class RunSummary:
             or any(r.status == "failed" for r in self.extraction)
             or any(r.status == "failed" for r in self.handover)
             or any(r.status == "failed" for r in self.updates)
-            or any(r.error for r in (*self.writeback, *self.notices))
+            or any(r.error for r in (*self.writeback, *self.notices, *self.webhooks))
         )
 
     @property
@@ -70,7 +73,9 @@ class RunSummary:
             or any(r.cases for r in self.selection)
             or self.handover
             or any(r.status != "skipped" for r in self.updates)
-            or any(r.delivered or r.failed for r in (*self.writeback, *self.notices))
+            or any(
+                r.delivered or r.failed for r in (*self.writeback, *self.notices, *self.webhooks)
+            )
         )
 
 
@@ -115,4 +120,10 @@ def run_cycle(
         elif step is Step.NOTICES:
             for name in each(list(config.agencies)):
                 guarded(step, name, lambda n=name: summary.notices.append(deliver_notices(ctx, n)))
+                if config.agencies[name].config.webhooks is not None:
+                    guarded(
+                        step,
+                        name,
+                        lambda n=name: summary.webhooks.append(deliver_webhooks(ctx, n)),
+                    )
     return summary

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from gateway.domain.actions import WriteBackRules
 from gateway.domain.cases import AT_AGENCY, BEFORE_SUBMISSION, CaseState
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
+from gateway.pipeline.agency_webhooks import Subscriptions
 from gateway.pipeline.case_updates import Applied, CaseUpdater
 from gateway.storage.models import CaseRow
 from gateway.storage.repositories.policies import ApprovalRepository
@@ -76,8 +77,10 @@ def decide(
     case: CaseRow,
     decision: Decision,
     rules: dict[str, WriteBackRules | None],
+    webhooks: Subscriptions | None = None,
 ) -> Applied:
-    """Record a decision on `case`.
+    """Record a decision on `case`. `webhooks`: the agencies' webhook subscriptions (a recall
+    notifies the agency if it subscribes to notice.created).
 
     Raises:
         DecisionRefused: the case's state does not allow it (e.g. approving a closed case).
@@ -92,7 +95,7 @@ def decide(
     event = CaseEvent(
         decision.kind, EventOrigin.CREDITOR, decision.decision_id, decision.at, note=note
     )
-    updater = CaseUpdater(session, rules, decision.at)
+    updater = CaseUpdater(session, rules, decision.at, webhooks)
     # A repeated decision (same id) is harmless even when the state has moved on since.
     if updater.cases.has_event(case.id, event):
         return Applied(duplicate=True)

@@ -396,7 +396,7 @@ def _direct_payments(
         return 0
     items = ItemRepository(session)
     after = items.open_amounts(list(before))
-    updater = CaseUpdater(session, ctx.writeback_rules, ctx.now())
+    updater = CaseUpdater(session, ctx.writeback_rules, ctx.now(), ctx.webhooks)
     count = 0
     for item_id, active in before.items():
         old_minor = active.open_amount_minor

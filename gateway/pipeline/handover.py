@@ -186,7 +186,7 @@ def _deliver(ctx: RunContext, agency: str, channel: object, batch_id: int) -> Ha
         row.attempts += 1
         row.case_count, row.item_count, row.error = len(batch.cases), batch.item_count, ""
         delivered = {c.reference for c in batch.cases}
-        updater = CaseUpdater(session, ctx.writeback_rules, now)
+        updater = CaseUpdater(session, ctx.writeback_rules, now, ctx.webhooks)
         for case_id in case_ids:
             case = session.get(CaseRow, case_id)
             if case is None:

@@ -156,7 +156,14 @@ def deliver_notices(ctx: RunContext, agency: str, policy: RetryPolicy | None = N
     channel = ctx.config.open_agency(agency)
 
     def deliver(payloads: Sequence[dict[str, Any]]) -> tuple[Delivery, dict[str, tuple[str, bool]]]:
-        return channel.send_notices([notice_from_payload(p) for p in payloads]), {}
+        notices = [notice_from_payload(p) for p in payloads]
+        # A channel that sends notices one by one (rest-push) says which were refused, so
+        # that one refused notice does not fail the others.
+        each = getattr(channel, "send_notices_each", None)
+        if each is not None:
+            outcome: tuple[Delivery, dict[str, tuple[str, bool]]] = each(notices)
+            return outcome
+        return channel.send_notices(notices), {}
 
     try:
         return _relay(

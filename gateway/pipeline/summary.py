@@ -93,7 +93,11 @@ def summary_lines(summary: RunSummary) -> list[str]:
                 f"{u.duplicates} already "
                 f"known, {u.flagged} flagged for attention, {u.quarantined} quarantined",
             )
-    for kind, relayed in (("writeback", summary.writeback), ("notices", summary.notices)):
+    for kind, relayed in (
+        ("writeback", summary.writeback),
+        ("notices", summary.notices),
+        ("webhooks", summary.webhooks),
+    ):
         for relay in relayed:
             if relay.delivered or relay.failed:
                 text = f"{relay.delivered} delivered"
