@@ -14,9 +14,10 @@ from gateway.domain.cases import CaseState
 from gateway.domain.events import EventKind
 from gateway.domain.money import Money
 from gateway.pipeline.agency_webhooks import subscriptions
+from gateway.domain.state_machine import event_order
 from gateway.pipeline.decisions import Decision, DecisionRefused, approval_status, decide
 from gateway.storage.models import utcnow
-from gateway.storage.repositories.cases import CaseFilter, CaseRepository
+from gateway.storage.repositories.cases import CaseFilter, CaseRepository, event_from_row
 
 __all__ = ["cases"]
 
@@ -158,8 +159,8 @@ def show(state: CliState, reference: str) -> None:
                     ],
                 )
             )
-            click.echo("\ntimeline (in the events' own time order):")
-            events = sorted(repo.events(case.id), key=lambda e: (e.occurred_at, e.id))
+            click.echo("\ntimeline (in the order the state machine applies the events):")
+            events = sorted(repo.events(case.id), key=lambda e: event_order(event_from_row(e)))
             click.echo(
                 render_table(
                     ["occurred (UTC)", "origin", "kind", "amount", "effect", "note"],
