@@ -12,15 +12,17 @@ decision and changes nothing a second time, and two people can never collide on 
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, status
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.api.agency_auth import raw_body
 from gateway.api.cases import Approval, Approvals, case_or_404
 from gateway.api.deps import ConfigDep, WriteSession
+from gateway.api.idempotency import run_idempotent
 from gateway.api.security import DecidingUser
 from gateway.config import Config
 from gateway.domain.cases import CaseState
@@ -71,6 +73,7 @@ class DecisionRequest(BaseModel):
 
 
 Reason = Annotated[DecisionRequest | None, Body()]
+RawBody = Annotated[bytes, Depends(raw_body)]
 
 
 class DecisionAnswer(BaseModel):
@@ -95,6 +98,26 @@ def decision_id(user: str, key: str) -> str:
 
 
 def _decide(
+    session: Session,
+    config: Config,
+    reference: str,
+    kind: EventKind,
+    user: str,
+    key: str,
+    request: DecisionRequest | None,
+    body: bytes,
+) -> Response:
+    """Decide once per (user, Idempotency-Key): a repeat with the same key and body gets the
+    first answer again (header `Idempotent-Replayed: true`), another body with it a 422."""
+
+    def produce() -> tuple[int, Any]:
+        answer = _decision(session, config, reference, kind, user, key, request)
+        return 200, answer.model_dump(mode="json")
+
+    return run_idempotent(session, client=f"user:{user}", key=key, body=body, produce=produce)
+
+
+def _decision(
     session: Session,
     config: Config,
     reference: str,
@@ -153,6 +176,7 @@ _RESPONSES: dict[int | str, dict[str, str]] = {
 
 @router.post(
     "/{reference}/approve",
+    response_model=DecisionAnswer,
     summary="Approve a proposed (or held) case for handover",
     description="Above the policy's amount a case needs two people: the first approval is "
     "recorded (`approvals.missing` says how many more), the second by someone else approves.",
@@ -164,13 +188,15 @@ def approve(
     key: IdempotencyKey,
     session: WriteSession,
     config: ConfigDep,
+    raw: RawBody,
     body: Reason = None,
-) -> DecisionAnswer:
-    return _decide(session, config, reference, EventKind.APPROVED, user, key, body)
+) -> Response:
+    return _decide(session, config, reference, EventKind.APPROVED, user, key, body, raw)
 
 
 @router.post(
     "/{reference}/hold",
+    response_model=DecisionAnswer,
     summary="Hold a proposed case back (approve it later); a reason is required",
     responses={**_RESPONSES, 422: {"description": "no reason"}},
 )
@@ -180,13 +206,15 @@ def hold(
     key: IdempotencyKey,
     session: WriteSession,
     config: ConfigDep,
+    raw: RawBody,
     body: Reason = None,
-) -> DecisionAnswer:
-    return _decide(session, config, reference, EventKind.HELD, user, key, body)
+) -> Response:
+    return _decide(session, config, reference, EventKind.HELD, user, key, body, raw)
 
 
 @router.post(
     "/{reference}/dismiss",
+    response_model=DecisionAnswer,
     summary="Decide against handing a proposed case over (closes it)",
     responses=_RESPONSES,
 )
@@ -196,13 +224,15 @@ def dismiss(
     key: IdempotencyKey,
     session: WriteSession,
     config: ConfigDep,
+    raw: RawBody,
     body: Reason = None,
-) -> DecisionAnswer:
-    return _decide(session, config, reference, EventKind.DISMISSED, user, key, body)
+) -> Response:
+    return _decide(session, config, reference, EventKind.DISMISSED, user, key, body, raw)
 
 
 @router.post(
     "/{reference}/recall",
+    response_model=DecisionAnswer,
     summary="Recall a case from the agency",
     description="The agency gets a recall notice and the ERP's dunning takes the items back "
     "(dunning block cleared). A case not yet handed over is dismissed.",
@@ -214,13 +244,15 @@ def recall(
     key: IdempotencyKey,
     session: WriteSession,
     config: ConfigDep,
+    raw: RawBody,
     body: Reason = None,
-) -> DecisionAnswer:
-    return _decide(session, config, reference, EventKind.RECALL, user, key, body)
+) -> Response:
+    return _decide(session, config, reference, EventKind.RECALL, user, key, body, raw)
 
 
 @router.post(
     "/{reference}/reopen",
+    response_model=DecisionAnswer,
     summary="Reopen a closed case",
     responses=_RESPONSES,
 )
@@ -230,6 +262,7 @@ def reopen(
     key: IdempotencyKey,
     session: WriteSession,
     config: ConfigDep,
+    raw: RawBody,
     body: Reason = None,
-) -> DecisionAnswer:
-    return _decide(session, config, reference, EventKind.REOPEN, user, key, body)
+) -> Response:
+    return _decide(session, config, reference, EventKind.REOPEN, user, key, body, raw)

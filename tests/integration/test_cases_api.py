@@ -302,9 +302,12 @@ def test_accounting_approves_holds_and_dismisses_proposed_cases(
 
     events, messages = event_count(store, "CB-0000001"), outbox_count(store)
     again = api.post("/v1/cases/CB-0000001/approve", "k1", {"reason": "checked"})
-    assert again.status_code == 200 and again.json()["duplicate"]
-    assert again.json()["state"] == "approved"
+    # the first answer, replayed: nothing decided twice
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == answer
     assert (event_count(store, "CB-0000001"), outbox_count(store)) == (events, messages)
+    other_body = api.post("/v1/cases/CB-0000001/approve", "k1", {"reason": "other"})
+    assert other_body.status_code == 422 and "different request body" in other_body.text
 
     no_reason = api.post("/v1/cases/CB-0000002/hold", "k2")
     assert no_reason.status_code == 422 and "reason" in no_reason.json()["detail"]
@@ -385,5 +388,10 @@ def test_a_recall_notifies_the_agency_and_gives_the_items_back_to_dunning(
         "record_status",
     ]
     again = api.post("/v1/cases/CB-0000001/recall", "r-1", {"reason": "settled"})
-    assert again.json()["duplicate"] and again.json()["agency_notices"] == 0
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json() == answer
+    with store.unit_of_work(read_only=True) as session:
+        assert (
+            session.scalar(select(func.count()).where(OutboxMessageRow.kind == "agency_notice"))
+            == 1
+        )
     assert api.post("/v1/cases/CB-0000001/recall", "r-2").status_code == 409
