@@ -92,7 +92,7 @@ class CaseUpdater:
     def _apply(
         self, case: CaseRow, event: CaseEvent, *, transfer_id: int | None, item_id: int | None
     ) -> Applied:
-        if self.cases.add_event(case.id, event, transfer_id, self.now) is None:
+        if not self.cases.add_event(case.id, event, transfer_id, self.now):
             return Applied(duplicate=True)
         rows = self.cases.events(case.id)
         before = CaseState(case.state)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.domain.cases import CaseState
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
+from gateway.storage.inserts import insert_new
 from gateway.storage.models import CaseEventRow, CaseItemRow, CaseRow, OpenItemRow
 
 __all__ = ["CaseFilter", "CaseRepository", "event_from_row"]
@@ -136,40 +136,30 @@ class CaseRepository:
 
     def add_event(
         self, case_id: int, event: CaseEvent, transfer_id: int | None, now: datetime
-    ) -> CaseEventRow | None:
-        """Record an event; None if the case already has an event of that identity."""
-        exists = self.session.scalar(
-            select(CaseEventRow.id).where(
-                CaseEventRow.case_id == case_id,
-                CaseEventRow.origin == event.origin.value,
-                CaseEventRow.external_id == event.external_id,
-            )
+    ) -> bool:
+        """Record an event; False if the case already has an event of that identity (also
+        when a concurrent transaction recorded it meanwhile)."""
+        return insert_new(
+            self.session,
+            CaseEventRow.__table__,  # type: ignore[arg-type]
+            {
+                "case_id": case_id,
+                "origin": event.origin.value,
+                "external_id": event.external_id,
+                "kind": event.kind.value,
+                "occurred_at": event.occurred_at,
+                "received_at": now,
+                "amount_minor": event.amount,
+                "principal_minor": event.principal,
+                "interest_minor": event.interest,
+                "fees_minor": event.fees,
+                "commission_minor": event.commission,
+                "note": event.note,
+                "effect": "applied",
+                "transfer_id": transfer_id,
+            },
+            ("case_id", "origin", "external_id"),
         )
-        if exists is not None:
-            return None
-        row = CaseEventRow(
-            case_id=case_id,
-            origin=event.origin.value,
-            external_id=event.external_id,
-            kind=event.kind.value,
-            occurred_at=event.occurred_at,
-            received_at=now,
-            amount_minor=event.amount,
-            principal_minor=event.principal,
-            interest_minor=event.interest,
-            fees_minor=event.fees,
-            commission_minor=event.commission,
-            note=event.note,
-            effect="applied",
-            transfer_id=transfer_id,
-        )
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-                self.session.flush()
-        except IntegrityError:
-            return None  # recorded meanwhile by a concurrent request: a duplicate
-        return row
 
     def flagged_events(self, transfer_id: int) -> int:
         """Events a transfer brought that need attention (see CaseStatus.effects)."""

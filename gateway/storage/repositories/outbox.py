@@ -20,6 +20,7 @@ from gateway.domain.actions import ActionKind, WriteBackAction
 from gateway.domain.handover import AgencyNotice, NoticeKind
 from gateway.domain.items import ItemKey
 from gateway.domain.money import Money
+from gateway.storage.inserts import insert_new
 from gateway.storage.models import OutboxMessageRow
 
 __all__ = [
@@ -147,24 +148,23 @@ class Outbox:
         payload: dict[str, Any],
         now: datetime,
     ) -> None:
-        exists = self.session.scalar(
-            select(OutboxMessageRow.id).where(OutboxMessageRow.message_key == message_key)
-        )
-        if exists is not None:
-            return
-        self.session.add(
-            OutboxMessageRow(
-                kind=kind,
-                destination=destination,
-                ordering_key=ordering_key,
-                message_key=message_key,
-                payload=payload,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                last_error="",
-                created_at=now,
-            )
+        # A message key already queued (the same action derived again) is left alone.
+        insert_new(
+            self.session,
+            OutboxMessageRow.__table__,  # type: ignore[arg-type]
+            {
+                "kind": kind,
+                "destination": destination,
+                "ordering_key": ordering_key,
+                "message_key": message_key,
+                "payload": payload,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "last_error": "",
+                "created_at": now,
+            },
+            ("message_key",),
         )
 
     def due(
