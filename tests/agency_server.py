@@ -39,9 +39,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
 
 @contextmanager
 def _process(args: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_until_up(probe, process)
         yield

@@ -49,10 +49,12 @@ class ApiPullChannel:
         return iter(())
 
     def check(self) -> list[CheckResult]:
+        """Nothing to connect to: the agency calls us. Says how it gets in."""
         return [
             CheckResult(
-                f"agency {self.name}: pulls over the REST API",
+                "pulls over the REST API (/v1/agency)",
                 True,
-                "make its key with `claimbridge agency add " + self.name + "`",
+                f"API keys: `claimbridge agency add {self.name}`, `claimbridge agency keys "
+                f"{self.name}`",
             )
         ]

@@ -46,7 +46,9 @@ router = APIRouter(prefix="/v1/agency", tags=["agency"])
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 Reference = Annotated[str, Path(max_length=64, examples=["CB-0000001"])]
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no case of the calling agency has this reference"}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no case of the calling agency has this reference"}
+}
 
 
 def case_view(session: Session, case: CaseRow) -> CaseOut:
@@ -277,12 +279,12 @@ def post_document(
             content = base64.b64decode(document.content_base64, validate=True)
         except (binascii.Error, ValueError):
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
                 detail="content_base64: not valid base64",
             ) from None
         if len(content) > MAX_DOCUMENT_BYTES:
             raise HTTPException(
-                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                status.HTTP_413_CONTENT_TOO_LARGE,
                 detail=f"content_base64: the document is {len(content)} bytes, the limit is "
                 f"{MAX_DOCUMENT_BYTES} bytes",
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import ValidationError
 
 from gateway.api.agency_auth import EventsWriter, raw_body
@@ -90,7 +90,9 @@ def post_event(
 ) -> Response:
     """Report a status change, a payment or a message about one case. 201 when it was
     recorded (`applied`, or `flagged` when it needs accounting's attention, e.g. an event
-    after the case was closed); 200 with `duplicate` when the event id was already received."""
+    after the case was closed); 200 with `duplicate` when the event id was already received.
+    An event that does not fit its case (another currency, parts that do not add up) is
+    refused with 422, an unknown case with 404; both are kept in the transfer log."""
     transfer = RequestTransfer(session, client, request)
 
     def produce() -> tuple[int, Any]:
@@ -99,8 +101,24 @@ def post_event(
             session, client.agency, [reported], _writeback_rules(config), utcnow(), transfer.id
         )
         if outcome.result == "rejected":
+            # Kept like a rejected line of a file (IT sees it), and answered as such again if
+            # the agency repeats the request with the same key.
+            TransferLog(session).quarantine(
+                transfer.id,
+                client.agency,
+                "POST /v1/agency/events",
+                [
+                    Quarantined(
+                        "0",
+                        outcome.message,
+                        tuple(_fields(outcome.message)),
+                        event.model_dump(mode="json"),
+                    )
+                ],
+            )
+            transfer.finish(rejected=1, body=body, summary=f"event {event.event_id}: rejected")
             code = 404 if outcome.message.startswith("case_reference:") else 422
-            raise HTTPException(code, detail=outcome.message)
+            return code, {"detail": outcome.message}
         transfer.finish(records=1, body=body, summary=f"event {event.event_id}: {outcome.result}")
         answer = _result(outcome, with_index=False).model_dump(exclude_none=True)
         return (200 if outcome.result == "duplicate" else 201), answer

@@ -60,7 +60,7 @@ def _response(status_code: int, body: str, replayed: bool) -> Response:
 def _replay(row: IdempotencyKeyRow, digest: str, key: str) -> Response:
     if row.request_sha256 != digest:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail=f"Idempotency-Key {key!r} was already used with a different request body; "
             "use a new key for a new request",
         )

@@ -33,12 +33,8 @@ def api_agencies(workspace: Workspace, acme_api: str = "", other_api: str = "") 
         "agencies:\n"
         "  acme:\n"
         "    display_name: ACME Inkasso GmbH\n"
-        "    channel: api\n"
-        + (f"    api:\n{acme_api}" if acme_api else "")
-        + "  other:\n"
-        "    channel: api\n"
-        + (f"    api:\n{other_api}" if other_api else "")
-        + "\n"
+        "    channel: api\n" + (f"    api:\n{acme_api}" if acme_api else "") + "  other:\n"
+        "    channel: api\n" + (f"    api:\n{other_api}" if other_api else "") + "\n"
     )
     text = re.sub(r"agencies:\n.*?\n(?=policies:)", lambda _: block, text, flags=re.DOTALL)
     workspace.config_path.write_text(text, encoding="utf-8")

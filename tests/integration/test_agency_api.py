@@ -15,6 +15,7 @@ from gateway.api import create_app
 from gateway.api.agency_cases import MAX_DOCUMENT_BYTES
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.pipeline.case_updates import CaseUpdater
+from gateway.pipeline.relay import deliver_notices
 from gateway.storage.database import Store
 from gateway.storage.models import (
     AgencyDocumentRow,
@@ -141,6 +142,22 @@ def test_a_bad_event_is_refused_naming_the_field(
     assert field in str(response.json()["detail"])
 
 
+def test_an_event_that_does_not_fit_its_case_is_kept_in_the_transfer_log(
+    acme: AgencyClient, store: Store
+) -> None:
+    response = acme.post("/events", event("e9", "payment", amount="10.00", currency="USD"))
+    assert response.status_code == 422
+    with store.unit_of_work(read_only=True) as session:
+        (row,) = session.scalars(
+            select(QuarantinedRecordRow).where(
+                QuarantinedRecordRow.location == "POST /v1/agency/events"
+            )
+        )
+        transfer = session.get(TransferRow, row.transfer_id)
+    assert row.fields == "currency" and "the payment in USD" in row.reason
+    assert transfer is not None and (transfer.status, transfer.rejected) == ("partial", 1)
+
+
 def test_a_batch_applies_the_good_events_and_rejects_the_bad_alone(
     acme: AgencyClient, store: Store
 ) -> None:
@@ -264,6 +281,10 @@ def test_recalls_are_notices_to_pull_until_acknowledged(
         "acknowledged": [],
         "unknown": [notice["notice_id"]],
     }
+    # The notices relay publishes them (nothing to send: the agency pulls); still listed.
+    delivered = deliver_notices(workspace.context(store), "acme")
+    assert (delivered.delivered, delivered.failed) == (1, 0)
+    assert acme.get("/notices").json()["notices"] == [notice]
     acked = acme.post("/notices/ack", {"notice_ids": [notice["notice_id"]]})
     assert acked.json() == {"acknowledged": [notice["notice_id"]], "unknown": []}
     assert acme.get("/notices").json() == {"notices": []}

@@ -153,16 +153,14 @@ def test_the_cli_adds_rotates_lists_and_revokes_keys(api_ws: Workspace, store: S
 
 
 @pytest.fixture
-def signed_ws(
-    workspace: Workspace, store: Store, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Workspace]:
+def signed_ws(workspace: Workspace, store: Store, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     monkeypatch.setenv(SIGNING_ENV, SIGNING_SECRET)
     api_agencies(
         workspace,
         acme_api=(f"      require_signature: true\n      signing_secret: !env {SIGNING_ENV}\n"),
     )
     handed_over(workspace, store)
-    yield workspace
+    return workspace
 
 
 def _post_signed(http: TestClient, key: str, body: bytes, signature: str | None) -> int:
