@@ -136,7 +136,6 @@ def notice_from_payload(payload: dict[str, Any]) -> AgencyNotice:
 class Outbox:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._added: set[str] = set()  # message keys added in this unit of work
 
     def enqueue(
         self,
@@ -148,18 +147,11 @@ class Outbox:
         payload: dict[str, Any],
         now: datetime,
     ) -> None:
-        if message_key in self._added:
-            return
-        # No autoflush: the rows added meanwhile are known by `_added`, and are inserted
-        # together at the next flush instead of one statement each (the ingest of agency
-        # events writes several messages per event).
-        with self.session.no_autoflush:
-            exists = self.session.scalar(
-                select(OutboxMessageRow.id).where(OutboxMessageRow.message_key == message_key)
-            )
+        exists = self.session.scalar(
+            select(OutboxMessageRow.id).where(OutboxMessageRow.message_key == message_key)
+        )
         if exists is not None:
             return
-        self._added.add(message_key)
         self.session.add(
             OutboxMessageRow(
                 kind=kind,
