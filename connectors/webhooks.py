@@ -69,14 +69,17 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 
 def signature_headers(
-    secret: str, message_id: str, body: bytes, now: float | None = None
+    secrets_: str | Sequence[str], message_id: str, body: bytes, now: float | None = None
 ) -> dict[str, str]:
-    """The three headers of one delivery attempt."""
+    """The three headers of one delivery attempt. Given several secrets (a rotation: the new
+    one and the one the receiver may still hold), the body is signed with each, so that the
+    receiver accepts it whichever it has."""
     timestamp = int(time.time() if now is None else now)
+    keys = [secrets_] if isinstance(secrets_, str) else list(secrets_)
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, message_id, timestamp, body),
+        "webhook-signature": " ".join(sign(k, message_id, timestamp, body) for k in keys),
     }
 
 

@@ -148,7 +148,9 @@ class RestPushChannel:
             problem = self._post(path, body, notice.notice_id, what)
             if problem:
                 failed[notice.notice_id] = (problem, False)
-        return Delivery(CHANNEL, self._options.base_url, len(notices) - len(failed), sent), failed
+        # the transfer log shows the resource the notices are posted under
+        location = self._url(self._options.cases_path)
+        return Delivery(CHANNEL, location, len(notices) - len(failed), sent), failed
 
     def fetch_updates(self) -> Iterator[Snapshot]:
         """Nothing: a push agency reports through claimbridge's agency API."""

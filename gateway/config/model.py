@@ -117,6 +117,10 @@ class AgencyWebhooksConfig(_Section):
 
     url: str = Field(description="the agency's webhook endpoint (http or https)")
     secret: Secret
+    previous_secret: Secret | None = Field(
+        default=None,
+        description="while rotating: also sign with the secret the agency may still hold",
+    )
     events: list[WebhookEvent] = Field(default_factory=_all_webhook_events, min_length=1)
     timeout_seconds: float = Field(default=10, gt=0, le=120)
 
@@ -128,12 +132,13 @@ class AgencyWebhooksConfig(_Section):
             raise ValueError(f"{v!r} is not an http(s) URL")
         return v
 
-    @field_validator("secret")
+    @field_validator("secret", "previous_secret")
     @classmethod
-    def _secret(cls, v: SecretStr) -> SecretStr:
+    def _secret(cls, v: SecretStr | None) -> SecretStr | None:
         from connectors.webhooks import secret_key
 
-        secret_key(v.get_secret_value())  # ValueError says what is wrong, never the value
+        if v is not None:
+            secret_key(v.get_secret_value())  # ValueError says what is wrong, never the value
         return v
 
 

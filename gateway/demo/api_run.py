@@ -5,7 +5,9 @@ claimbridge's API (uvicorn, in a thread, on a free port) and the simulated agenc
 
 1. `init` if needed; the agency in the configuration becomes a REST agency: cases and notices
    pushed to its API (`rest-push`), or, with `pull`, fetched by it (`api`); either way with
-   signed webhooks (case.available, notice.created). Its API key is made afresh.
+   signed webhooks (case.available, notice.created). The secrets between the two sides are
+   files in `secrets/` (read with `!secret_file`); the agency's claimbridge API key is made
+   afresh.
 2. A first cycle: extract, select, hand over (pushed, or listed for the agency to pull), the
    webhooks; the ERP gets its write-back (dunning blocks, notes).
 3. The simulated agency (a pull agency fetches its new cases and acknowledges them) posts its
@@ -22,11 +24,10 @@ nothing changes.
 
 from __future__ import annotations
 
-import os
 import re
+import secrets
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -61,8 +62,8 @@ from gateway.storage.repositories.agency_keys import AgencyKeys
 __all__ = ["ApiDemoResult", "run_api_demo"]
 
 AGENCY = "acme"
-TOKEN_ENV = "CLAIMBRIDGE_DEMO_AGENCY_TOKEN"  # noqa: S105 - the variable's name
-WEBHOOK_ENV = "CLAIMBRIDGE_DEMO_WEBHOOK_SECRET"
+TOKEN_FILE = "secrets/agency-token"  # noqa: S105 - where the secret is, not the secret
+WEBHOOK_FILE = "secrets/agency-webhook-secret"
 SEED = 20261120
 
 
@@ -88,7 +89,7 @@ def _agency_section(mode: str, agency_url: str) -> str:
         "    channel: rest-push\n"
         "    options:\n"
         f"      base_url: {agency_url}/\n"
-        f"      auth: {{kind: bearer, token: !env {TOKEN_ENV}}}\n"
+        f"      auth: {{kind: bearer, token: !secret_file {TOKEN_FILE}}}\n"
         if mode == "push"
         else "    # the agency fetches cases and notices from claimbridge (docs/agency.md)\n"
         "    channel: api\n"
@@ -100,7 +101,7 @@ def _agency_section(mode: str, agency_url: str) -> str:
         + channel
         + "    webhooks:                       # signed notifications (Standard Webhooks)\n"
         f"      url: {agency_url}/webhooks\n"
-        f"      secret: !env {WEBHOOK_ENV}\n"
+        f"      secret: !secret_file {WEBHOOK_FILE}\n"
         "\n"
     )
 
@@ -118,19 +119,14 @@ def _configure(config_path: Path, mode: str, agency_url: str) -> None:
     config_path.write_text(text, encoding="utf-8")
 
 
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    """The demo's secrets, where the configuration's `!env` finds them, for the run only."""
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def _secret(folder: Path, name: str, make: Callable[[], str]) -> str:
+    """A secret of the demo, in a file of its folder only its owner reads (made once)."""
+    path = folder / name
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(make() + "\n", encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
 
 
 def _fresh_key(store: Store, now: datetime) -> str:
@@ -160,16 +156,16 @@ def run_api_demo(
     else:
         say(f"1. {folder} is already initialised: running the loop again.")
 
-    simulated = SimulatedAgency(name="ACME", api_key=new_secret()[6:30])
+    # The credentials claimbridge uses with the agency's API, and the webhook secret both
+    # sides share; the configuration reads them with `!secret_file`.
+    simulated = SimulatedAgency(
+        name="ACME",
+        api_key=_secret(folder, TOKEN_FILE, lambda: secrets.token_urlsafe(24)),
+        webhook_secrets=(_secret(folder, WEBHOOK_FILE, new_secret),),
+    )
     state_path = folder / "agency" / "api-agency.json"
     simulated.restore(state_path)  # a real agency remembers its cases
-    secret = new_secret()
-    simulated.webhook_secrets = (secret,)
-    with (
-        _environment({TOKEN_ENV: simulated.api_key, WEBHOOK_ENV: secret}),
-        served(agency_app(simulated)) as agency_url,
-        simulated_erp.running(folder, today),
-    ):
+    with served(agency_app(simulated)) as agency_url, simulated_erp.running(folder, today):
         _configure(config_path, mode, agency_url)
         config = load_config(config_path)
         store = create_store(config.database_url)

@@ -11,7 +11,8 @@ sent and how the answer is taken:
     other 4xx                         dead at once (the receiver refuses it: a wrong secret,
                                       a removed endpoint); visible, `claimbridge outbox retry`
 
-Each attempt is signed anew (a fresh webhook-timestamp); the webhook-id stays the same.
+Each attempt is signed anew (a fresh webhook-timestamp); the webhook-id stays the same. While a
+secret is rotated (`previous_secret`), every message carries a signature with each secret.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ def deliver_webhooks(
     setup = ctx.config.agencies[agency].config.webhooks
     if setup is None:
         return RelayResult(agency, "webhooks")
-    secret = setup.secret.get_secret_value()
+    secrets = [setup.secret.get_secret_value()]
+    if setup.previous_secret is not None:  # a rotation: the agency may hold either
+        secrets.append(setup.previous_secret.get_secret_value())
 
     def deliver(payloads: Sequence[dict[str, Any]]) -> tuple[Delivery, dict[str, tuple[str, bool]]]:
         failed: dict[str, tuple[str, bool]] = {}
@@ -69,7 +72,7 @@ def deliver_webhooks(
                 headers = {
                     "Content-Type": "application/json",
                     "User-Agent": "claimbridge",
-                    **signature_headers(secret, key, body),
+                    **signature_headers(secrets, key, body),
                 }
                 try:
                     response = http.post(setup.url, content=body, headers=headers)

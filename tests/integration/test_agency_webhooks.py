@@ -149,3 +149,25 @@ def test_a_malformed_webhook_secret_is_refused_naming_the_key(
     message = str(caught.value)
     assert "agencies.acme.webhooks.secret" in message and "whsec_" in message
     assert "not-a-whsec-secret" not in message
+
+
+def test_while_the_secret_is_rotated_an_agency_holding_the_old_one_still_verifies(
+    workspace: Workspace,
+    store: Store,
+    agency: SimulatedAgency,
+    agency_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SIM_WEBHOOK_SECRET", new_secret())  # the new secret
+    monkeypatch.setenv("SIM_OLD_WEBHOOK_SECRET", SECRET)  # the one the agency still holds
+    subscribe(workspace, f"{agency_url}/webhooks")
+    text = workspace.config_path.read_text(encoding="utf-8")
+    text = text.replace(
+        "      secret: !env SIM_WEBHOOK_SECRET\n",
+        "      secret: !env SIM_WEBHOOK_SECRET\n"
+        "      previous_secret: !env SIM_OLD_WEBHOOK_SECRET\n",
+    )
+    workspace.config_path.write_text(text, encoding="utf-8")
+    summary = run_cycle(workspace.context(store))
+    assert [r.delivered for r in summary.webhooks] == [7]
+    assert len(agency.webhooks) == 7 and agency.webhooks_refused == 0

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from gateway.cli import main
+from gateway.config import load_config
 from gateway.demo.api_run import run_api_demo
 from gateway.storage.database import create_store
 from gateway.storage.models import CaseRow
@@ -55,6 +56,9 @@ def test_pushed_cases_come_back_as_events_in_the_erp_and_a_second_run_changes_no
     payments = [r for r in rows if r["action"] == "post_payment"]
     assert payments and all(r["amount"] for r in payments)
     assert len({r["action_id"] for r in rows}) == len(rows), "each ERP action once"
+
+    # the folder's configuration still loads (its secrets are files, not the demo's environment)
+    assert load_config(folder / "claimbridge.yaml").agencies["acme"].config.channel == "rest-push"
 
     again = run_api_demo(folder, TODAY, say=said.append, mode="push")
     assert not again.first.changed_anything and not again.second.changed_anything

@@ -102,3 +102,15 @@ def test_the_ten_lines_in_the_docs_verify_our_webhooks() -> None:
     assert verify_webhook(secret, headers, body) == "wh:case.available:CB-1:batch:B1"  # type: ignore[operator]
     with pytest.raises(ValueError, match="bad signature"):
         verify_webhook(new_secret(), headers, body)  # type: ignore[operator]
+
+
+def test_during_a_rotation_a_receiver_with_either_secret_accepts_the_webhook() -> None:
+    old, new = new_secret(), new_secret()
+    body = b'{"type":"notice.created"}'
+    headers = signature_headers([new, old], "m2", body)
+    assert headers["webhook-signature"].count("v1,") == 2
+    for secret in (old, new):
+        assert standardwebhooks.Webhook(secret).verify(body, headers) == json.loads(body)
+        assert verify(secret, headers, body) == "m2"
+    with pytest.raises(standardwebhooks.WebhookVerificationError):
+        standardwebhooks.Webhook(new_secret()).verify(body, headers)
