@@ -177,7 +177,12 @@ def ack_cases(
         return 200, AckResult(acknowledged=done, unknown=unknown).model_dump()
 
     return run_idempotent(
-        session, client=client.client, key=idempotency_key, body=body, produce=produce
+        session,
+        client=client.client,
+        key=idempotency_key,
+        body=body,
+        produce=produce,
+        on_replay=transfer.replayed,
     )
 
 
@@ -245,7 +250,12 @@ def post_message(
         return (200 if outcome.result == "duplicate" else 201), result.model_dump(exclude_none=True)
 
     return run_idempotent(
-        session, client=client.client, key=idempotency_key, body=body, produce=produce
+        session,
+        client=client.client,
+        key=idempotency_key,
+        body=body,
+        produce=produce,
+        on_replay=transfer.replayed,
     )
 
 
@@ -323,5 +333,10 @@ def post_document(
         return 201, out.model_dump()
 
     return run_idempotent(
-        session, client=client.client, key=idempotency_key, body=body, produce=produce
+        session,
+        client=client.client,
+        key=idempotency_key,
+        body=body,
+        produce=produce,
+        on_replay=transfer.replayed,
     )

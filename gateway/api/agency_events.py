@@ -124,7 +124,12 @@ def post_event(
         return (200 if outcome.result == "duplicate" else 201), answer
 
     return run_idempotent(
-        session, client=client.client, key=idempotency_key, body=body, produce=produce
+        session,
+        client=client.client,
+        key=idempotency_key,
+        body=body,
+        produce=produce,
+        on_replay=transfer.replayed,
     )
 
 
@@ -203,7 +208,12 @@ def post_events_batch(
         return 200, result.model_dump(exclude_none=True)
 
     return run_idempotent(
-        session, client=client.client, key=idempotency_key, body=body, produce=produce
+        session,
+        client=client.client,
+        key=idempotency_key,
+        body=body,
+        produce=produce,
+        on_replay=transfer.replayed,
     )
 
 

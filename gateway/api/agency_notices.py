@@ -85,5 +85,10 @@ def ack_notices(
         return 200, AckResult(acknowledged=done, unknown=unknown).model_dump()
 
     return run_idempotent(
-        session, client=client.client, key=idempotency_key, body=body, produce=produce
+        session,
+        client=client.client,
+        key=idempotency_key,
+        body=body,
+        produce=produce,
+        on_replay=transfer.replayed,
     )

@@ -54,3 +54,13 @@ class RequestTransfer:
             sha256=hashlib.sha256(body).hexdigest() if body else None,
             summary=summary,
         )
+
+    def replayed(self) -> None:
+        """The request repeated an earlier one (same Idempotency-Key and body): its first
+        answer was sent again and nothing was applied."""
+        self._log.finish(
+            self.row.id,
+            status="skipped",
+            records=0,
+            summary="a repeated request: the answer to its Idempotency-Key was replayed",
+        )

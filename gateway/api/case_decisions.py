@@ -27,6 +27,7 @@ from gateway.api.security import DecidingUser
 from gateway.config import Config
 from gateway.domain.cases import CaseState
 from gateway.domain.events import EventKind
+from gateway.pipeline.agency_webhooks import subscriptions
 from gateway.pipeline.decisions import Decision, DecisionRefused, decide
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.policies import ApprovalRepository
@@ -138,7 +139,7 @@ def _decision(
     }
     decision = Decision(kind, decision_id(user, key), utcnow(), user, reason)
     try:
-        applied = decide(session, case, decision, rules)
+        applied = decide(session, case, decision, rules, subscriptions(config))
     except DecisionRefused as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     except IntegrityError:

@@ -72,6 +72,12 @@ def _replay(row: IdempotencyKeyRow, digest: str, key: str) -> Response:
     return _response(row.status_code, row.response_body, replayed=True)
 
 
+def _replayed(response: Response, on_replay: Callable[[], None] | None) -> Response:
+    if on_replay is not None:
+        on_replay()
+    return response
+
+
 def _stored(session: Session, client: str, key: str) -> IdempotencyKeyRow | None:
     query = (
         select(IdempotencyKeyRow)
@@ -82,9 +88,16 @@ def _stored(session: Session, client: str, key: str) -> IdempotencyKeyRow | None
 
 
 def run_idempotent(
-    session: Session, *, client: str, key: str | None, body: bytes, produce: Produce
+    session: Session,
+    *,
+    client: str,
+    key: str | None,
+    body: bytes,
+    produce: Produce,
+    on_replay: Callable[[], None] | None = None,
 ) -> Response:
-    """Run `produce` once per (client, key); see the module docstring.
+    """Run `produce` once per (client, key); see the module docstring. `on_replay` is called
+    (in the request's transaction) when the stored answer is replayed instead.
 
     Raises:
         HTTPException: 400 (key missing or too long), 422 (key reused with another body),
@@ -104,7 +117,7 @@ def run_idempotent(
     digest = hashlib.sha256(body).hexdigest()
     existing = _stored(session, client, key)
     if existing is not None:
-        return _replay(existing, digest, key)
+        return _replayed(_replay(existing, digest, key), on_replay)
     row = IdempotencyKeyRow(
         client=client, key=key, request_sha256=digest, response_body="", created_at=utcnow()
     )
@@ -122,7 +135,7 @@ def run_idempotent(
         winner = _stored(session, client, key)
         if winner is None:  # pragma: no cover - the winner's row cannot vanish
             raise
-        return _replay(winner, digest, key)
+        return _replayed(_replay(winner, digest, key), on_replay)
     except DBAPIError as exc:
         if "lock timeout" in str(exc.orig).lower() or "lock_timeout" in str(exc.orig).lower():
             raise HTTPException(

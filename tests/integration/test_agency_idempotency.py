@@ -52,6 +52,14 @@ def test_the_same_key_and_body_replays_the_first_response(acme: AgencyClient, st
     assert replay.headers["idempotent-replayed"] == "true"
     assert replay.json() == first.json()
     assert _events(store) == 1
+    # in the transfer log: the request, and its repeat that changed nothing
+    with store.unit_of_work(read_only=True) as session:
+        logged = session.execute(
+            select(TransferRow.status, TransferRow.records)
+            .where(TransferRow.kind == "agency_api", TransferRow.location.like("POST%"))
+            .order_by(TransferRow.id)
+        ).all()
+    assert [tuple(row) for row in logged] == [("ok", 1), ("skipped", 0)]
 
 
 def test_the_same_key_with_another_body_is_422(acme: AgencyClient, store: Store) -> None:
