@@ -4,6 +4,7 @@ agency, fetches its new cases and notices and acknowledges them."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,6 +15,8 @@ import httpx
 from gateway.demo.agency.events import AgencyCase, EventStream, Posting
 
 __all__ = ["AgencyApiClient", "PostResult"]
+
+RATE_LIMIT_RETRIES = 5
 
 
 @dataclass(slots=True)
@@ -52,6 +55,12 @@ class AgencyApiClient:
 
     def _post(self, path: str, key: str, body: Any) -> httpx.Response:
         response = self._http.post(path, json=body, headers={"Idempotency-Key": key})
+        for _ in range(RATE_LIMIT_RETRIES):
+            if response.status_code != 429:
+                break
+            # Throttled: wait as told and send the same request again (same key: safe).
+            time.sleep(min(float(response.headers.get("Retry-After", "1")), 10.0))
+            response = self._http.post(path, json=body, headers={"Idempotency-Key": key})
         if response.status_code >= 400:
             raise RuntimeError(f"POST {path}: HTTP {response.status_code}: {response.text[:500]}")
         return response
