@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from gateway.storage.inserts import insert_new
 from gateway.storage.models import AlertStateRow
 
 __all__ = ["AlertState", "AlertStates"]
@@ -64,31 +65,24 @@ class AlertStates:
 
     def open(self, key: str, kind: str, summary: str, now: datetime) -> bool:
         """A condition fires for the first time; False if another process recorded it."""
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-        result = self.session.execute(
-            insert(AlertStateRow)
-            .values(
-                key=key,
-                version=0,
-                kind=kind,
-                firing=True,
-                since=now,
-                summary=summary,
-                notice_pending=True,
-                notice_attempts=0,
-                notified_channels="",
-                last_error="",
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["key"])
-            # the row count of an INSERT is not reliable on every driver; RETURNING is
-            .returning(AlertStateRow.key)
+        return insert_new(
+            self.session,
+            AlertStateRow.__table__,  # type: ignore[arg-type]
+            {
+                "key": key,
+                "version": 0,
+                "kind": kind,
+                "firing": True,
+                "since": now,
+                "summary": summary,
+                "notice_pending": True,
+                "notice_attempts": 0,
+                "notified_channels": "",
+                "last_error": "",
+                "updated_at": now,
+            },
+            ("key",),
         )
-        return result.first() is not None
 
     def change(self, seen: AlertState, now: datetime, **values: Any) -> bool:
         result = self.session.execute(
