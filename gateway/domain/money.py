@@ -56,17 +56,37 @@ def to_minor(amount: Decimal | int | str, currency: str) -> int:
         CurrencyError: the currency is unknown or the amount has more decimals than it allows
             (12.345 EUR is refused, never rounded).
     """
-    digits = currency_digits(currency)
+    units = _UNITS.get(currency)  # this runs for every amount of every export
+    if units is None:
+        units = _UNITS.setdefault(currency, 10 ** currency_digits(currency))
     try:
         value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
     except InvalidOperation as exc:
         raise CurrencyError(f"{amount!r} is not a number") from exc
     if not value.is_finite():
         raise CurrencyError(f"{amount!r} is not a finite amount")
-    scaled = value.scaleb(digits)
-    if scaled != scaled.to_integral_value():
-        raise CurrencyError(f"{value} has more decimals than {currency} allows ({digits})")
-    return int(scaled)
+    if -_REACH <= value.adjusted() <= _REACH:
+        # Exact: the amount as a reduced fraction, whose denominator must divide the units
+        # (12.340 EUR is 617/50, and 50 divides 100; 12.345 EUR is 2469/200, and 200 does not).
+        numerator, denominator = value.as_integer_ratio()
+        factor, rest = divmod(units, denominator)
+        if not rest:
+            return numerator * factor
+    elif not value:
+        return 0  # zero written with an extreme exponent (0E-999999)
+    elif value.adjusted() > 0:
+        raise CurrencyError(f"{value} is too large an amount")
+    raise CurrencyError(
+        f"{value} has more decimals than {currency} allows ({currency_digits(currency)})"
+    )
+
+
+# Minor units per major unit of the currencies met so far (known ones only: an unknown code
+# raises before it is added), e.g. EUR → 100, JPY → 1, KWD → 1000.
+_UNITS: dict[str, int] = {}
+# An amount whose leading digit is further than this from the decimal point is zero, too large
+# or has too many decimals (its exact fraction would be a huge integer: it is not computed).
+_REACH = 40
 
 
 def minor_to_decimal(minor: int, currency: str) -> Decimal:

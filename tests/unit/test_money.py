@@ -13,6 +13,10 @@ from gateway.domain.money import CurrencyError, Money, currency_digits, minor_to
         ("1500", "JPY", 1500),
         ("1.234", "KWD", 1234),
         (Decimal("12345678901234567.89"), "EUR", 1234567890123456789),
+        ("12.340", "EUR", 1234),  # trailing zeros are not extra decimals
+        ("1E+3", "EUR", 100000),
+        ("-0.00", "EUR", 0),
+        ("0E-999999999", "EUR", 0),  # zero, however it is written
     ],
 )
 def test_amounts_become_exact_minor_units(amount: str, currency: str, minor: int) -> None:
@@ -25,6 +29,24 @@ def test_more_decimals_than_the_currency_allows_are_refused_not_rounded() -> Non
         to_minor("12.345", "EUR")
     with pytest.raises(CurrencyError, match="JPY"):
         to_minor("10.5", "JPY")
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("1E-999999999", "more decimals than EUR allows"),
+        ("1E-41", "more decimals than EUR allows"),
+        ("1E+999999999", "too large an amount"),
+        ("NaN", "not a finite amount"),
+        ("-Infinity", "not a finite amount"),
+        ("12,5", "not a number"),
+    ],
+)
+def test_absurd_amounts_are_refused_at_once(amount: str, message: str) -> None:
+    """Extreme exponents are refused without computing a huge integer (a bad cell must not
+    stall an extraction), and never rounded to zero."""
+    with pytest.raises(CurrencyError, match=message):
+        to_minor(amount, "EUR")
 
 
 def test_unknown_currency_is_named() -> None:
