@@ -111,6 +111,7 @@ class ItemWriter:
     """
 
     BATCH = 5_000
+    DATES = 20_000  # ISO texts of dates kept at most (about 55 years of days)
 
     def __init__(self, session: Session, source: str, transfer_id: int, now: datetime) -> None:
         self.session = session
@@ -122,6 +123,7 @@ class ItemWriter:
         self.duplicates: list[Duplicate] = []
         self._buffer: list[tuple[Any, ...]] = []
         self._seen: list[tuple[Any, ...]] = []
+        self._date_text: dict[date, str] = {}
         self._sqlite = session.get_bind().dialect.name == "sqlite"
         if not _SOURCE_NAME.fullmatch(source):
             raise ValueError(f"invalid source name {source!r}")
@@ -168,8 +170,10 @@ class ItemWriter:
     def add(self, line: int, values: Sequence[Any]) -> None:
         if self._sqlite:
             # Unrolled (this runs for every line): dates as ISO text, the flag as 0/1. The
-            # document, posting and net due dates are never empty here.
+            # document, posting and net due dates are never empty here. An export holds few
+            # distinct dates, so their text is looked up rather than formatted each time.
             v = values
+            text = self._date_text
             self._buffer.append(
                 (
                     v[0],
@@ -177,17 +181,17 @@ class ItemWriter:
                     v[2],
                     v[3],
                     v[4],
-                    v[5].isoformat(),
-                    v[6].isoformat(),
-                    v[7].isoformat(),
+                    text.get(v[5]) or self._date_to_text(v[5]),
+                    text.get(v[6]) or self._date_to_text(v[6]),
+                    text.get(v[7]) or self._date_to_text(v[7]),
                     v[8],
                     v[9],
                     v[10],
                     v[11],
-                    None if v[12] is None else v[12].isoformat(),
+                    None if v[12] is None else text.get(v[12]) or self._date_to_text(v[12]),
                     v[13],
                     1 if v[14] else 0,
-                    None if v[15] is None else v[15].isoformat(),
+                    None if v[15] is None else text.get(v[15]) or self._date_to_text(v[15]),
                     v[16],
                     v[17],
                     v[18],
@@ -199,6 +203,12 @@ class ItemWriter:
         self.rows += 1
         if len(self._buffer) >= self.BATCH:
             self.flush()
+
+    def _date_to_text(self, day: date) -> str:
+        if len(self._date_text) >= self.DATES:
+            self._date_text.clear()  # memory stays bounded whatever the dates
+        text = self._date_text[day] = day.isoformat()
+        return text
 
     def add_seen_only(self, line: int, key: ItemKey) -> None:
         """A quarantined record whose key is known: it keeps its item from being cleared."""
@@ -251,7 +261,9 @@ class DebtorBuffer:
     Memory is bounded, not by the number of items: the data of at most `LIMIT` debtors is held
     before it is written, and a set of at most `SEEN_LIMIT` debtor numbers remembers whose data
     is already taken (every line of a snapshot carries the same master data for a debtor, so
-    it is mapped once per debtor, not once per item).
+    it is mapped once per debtor, not once per item). Rows go to the driver's executemany with
+    one statement prepared here, as items do (building it per batch through the ORM cost
+    twenty times as much).
     """
 
     LIMIT = 2_000
@@ -261,44 +273,37 @@ class DebtorBuffer:
         self.session = session
         self.source = source
         self._buffer: dict[str, tuple[Any, ...]] = {}
-        self._seen: set[str] = set()
-
-    def holds(self, number: str) -> bool:
-        """Whether the debtor's data is already taken (then it need not be mapped again)."""
-        return number in self._seen
+        # Debtors whose data is already taken: it need not be mapped again.
+        self.seen: set[str] = set()
+        self._sqlite = session.get_bind().dialect.name == "sqlite"
+        marker = "?" if self._sqlite else "%s"
+        columns = ("source", "number", *DEBTOR_COLUMNS, "updated_at")
+        updates = ", ".join(f"{c} = excluded.{c}" for c in (*DEBTOR_COLUMNS, "updated_at"))
+        self._upsert = (
+            f"INSERT INTO debtors ({', '.join(columns)}) "
+            f"VALUES ({', '.join([marker] * len(columns))}) "
+            f"ON CONFLICT (source, number) DO UPDATE SET {updates}"
+        )
 
     def add(self, number: str, values: tuple[Any, ...]) -> None:
         self._buffer[number] = values
-        if len(self._seen) >= self.SEEN_LIMIT:
-            self._seen.clear()
-        self._seen.add(number)
+        if len(self.seen) >= self.SEEN_LIMIT:
+            self.seen.clear()
+        self.seen.add(number)
         if len(self._buffer) >= self.LIMIT:
             self.flush()
 
     def flush(self) -> None:
         if not self._buffer:
             return
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
         now = utcnow()
-        rows = [
-            {
-                "source": self.source,
-                "number": number,
-                **dict(zip(DEBTOR_COLUMNS, values, strict=True)),
-                "updated_at": now,
-            }
-            for number, values in self._buffer.items()
-        ]
-        statement = upsert(DebtorRow)
-        statement = statement.on_conflict_do_update(
-            index_elements=["source", "number"],
-            set_={c: statement.excluded[c] for c in (*DEBTOR_COLUMNS, "updated_at")},
-        )
-        self.session.execute(statement, rows)
+        stamp: Any = _sqlite_instant(now) if self._sqlite else now.astimezone(UTC)
+        rows = [(self.source, number, *values, stamp) for number, values in self._buffer.items()]
+        cursor = self.session.connection().connection.cursor()
+        try:
+            cursor.executemany(self._upsert, rows)
+        finally:
+            cursor.close()
         self._buffer = {}
 
 
