@@ -27,15 +27,34 @@ __all__ = ["INLINE_METHODS", "FastPlan", "empty_value", "generate"]
 
 # Steps that are str methods on text and keep it text: they can be inlined as method calls.
 INLINE_METHODS = {"strip": "strip", "upper": "upper", "lower": "lower"}
+# Results of a field's steps remembered per distinct cell text, at most (per field and mapper).
+REMEMBERED = 4_096
 
 
 @dataclass(frozen=True, slots=True)
 class FastPlan:
-    """How one target can be computed inline: read `position`, call `methods`, convert."""
+    """How one target can be computed without its getter's calls.
 
-    position: int
-    methods: tuple[str, ...]
+    Read the column at `position`, call the str `methods`, convert to the target's type. With
+    `methods` None the column has other steps: their result is a function of the cell's text
+    alone, so it is computed once per distinct text and remembered (codes, flags, dates in a
+    national format repeat on every line). With `position` None the column is absent or the
+    target not mapped: the value is the same on every line.
+    """
+
+    position: int | None
+    methods: tuple[str, ...] | None
     target: Target
+
+
+_MISSING = object()
+
+
+def _remember(memo: dict[str, Any], text: str, value: Any) -> None:
+    """Keep a step's result for a cell's text; memory stays bounded whatever the file."""
+    if len(memo) >= REMEMBERED:
+        memo.clear()
+    memo[text] = value
 
 
 def empty_value(target: Target) -> tuple[bool, Any]:
@@ -47,10 +66,33 @@ def empty_value(target: Target) -> tuple[bool, Any]:
     return True, empty if target.default is None else target.default
 
 
-def _field(k: int, plan: FastPlan | None, lines: list[str], namespace: dict[str, Any]) -> None:
+def _field(
+    k: int,
+    plan: FastPlan | None,
+    getter: Callable[[Any], Any],
+    lines: list[str],
+    namespace: dict[str, Any],
+) -> None:
     """Lines that leave target k's value in `v{k}`; g{k} is its own getter (the slow path)."""
     if plan is None:
         lines.append(f"    v{k} = g{k}(r)")
+        return
+    if plan.position is None:
+        try:
+            namespace[f"e{k}"] = getter(())  # reads no column: the same for every record
+        except Exception:  # noqa: BLE001 - e.g. a required target: explained per record
+            lines.append(f"    v{k} = g{k}(r)")
+        else:
+            lines.append(f"    v{k} = e{k}")
+        return
+    if plan.methods is None:
+        namespace[f"m{k}"] = {}
+        lines += [
+            f"    v{k} = m{k}.get(r[{plan.position}], MISSING)",
+            f"    if v{k} is MISSING:",
+            f"        v{k} = g{k}(r)",
+            f"        remember(m{k}, r[{plan.position}], v{k})",
+        ]
         return
     call = "".join(f".{m}()" for m in plan.methods)
     lines.append(f"    v{k} = r[{plan.position}]{call}")
@@ -108,13 +150,15 @@ def generate(
         "fromiso": date.fromisoformat,
         "Decimal": Decimal,
         "InvalidOperation": InvalidOperation,
+        "MISSING": _MISSING,
+        "remember": _remember,
     }
     lines = ["def mapped(r):"]
     for k, (plan, getter) in enumerate(zip(plans, getters, strict=True)):
         namespace[f"g{k}"] = getter
         if plan is not None and plan.target.check is not None:
             namespace[f"c{k}"] = plan.target.check
-        _field(k, plan, lines, namespace)
+        _field(k, plan, getter, lines, namespace)
     lines.append(f"    return ({''.join(f'v{k}, ' for k in range(len(plans)))})")
     code = compile("\n".join(lines), "<claimbridge mapping>", "exec")
     exec(code, namespace)  # noqa: S102 - generated from positions and namespace names only

@@ -92,8 +92,9 @@ class _Compiler:
         self.source = source
         self.problems: list[str] = []
         self.columns: dict[str, bool] = {}  # inbound column → optional?
-        # field path → (column, str methods) for fields the fast path can compute inline
-        self.inline: dict[str, tuple[str, tuple[str, ...]]] = {}
+        # field path → (column, str methods) for the fields read from one column: the fast path
+        # computes them inline (methods None: other steps, whose result is remembered per text)
+        self.inline: dict[str, tuple[str, tuple[str, ...] | None]] = {}
 
     def field(
         self, spec: FieldSpec, path: str, allowed: Mapping[str, str] | None
@@ -114,8 +115,9 @@ class _Compiler:
             else:
                 self.columns[name] = self.columns.get(name, True) and spec.optional
                 if all(step.name in INLINE_METHODS for step in spec.steps):
-                    methods = tuple(INLINE_METHODS[step.name] for step in spec.steps)
-                    self.inline[path] = (name, methods)
+                    self.inline[path] = (name, tuple(INLINE_METHODS[s.name] for s in spec.steps))
+                else:
+                    self.inline[path] = (name, None)
             return lambda access: access(name, steps)
         source = self._source(spec, path, allowed)
         if source is None:
@@ -434,7 +436,7 @@ class CompiledMapping:
         source: str,
         fields: Mapping[str, Mapping[str, Callable[[Accessor], Getter]]],
         columns: Mapping[str, bool],
-        inline: Mapping[str, tuple[str, tuple[str, ...]]] | None = None,
+        inline: Mapping[str, tuple[str, tuple[str, ...] | None]] | None = None,
         calls: Mapping[str, CompiledCall] | None = None,
     ) -> None:
         self.spec = spec
@@ -476,6 +478,11 @@ class CompiledMapping:
         return [c for c, optional in self._columns.items() if not optional]
 
     @property
+    def columns(self) -> list[str]:
+        """Inbound: every column the mapping reads, required or optional."""
+        return list(self._columns)
+
+    @property
     def targets(self) -> tuple[str, ...]:
         return tuple(t.name for t in KINDS[self.kind].targets)
 
@@ -509,12 +516,16 @@ class CompiledMapping:
 
         mapper = self._mapper(access)
         plans: list[FastPlan | None] = []
+        mapped = self._fields["fields"]
         for target in KINDS[self.kind].targets:
             inline = self._inline.get(f"fields.{target.name}")
-            position = index.get(inline[0]) if inline else None
-            plans.append(
-                FastPlan(position, inline[1], target) if inline and position is not None else None
-            )
+            if inline is not None:
+                # A column absent from the file reads as empty on every line (position None).
+                plans.append(FastPlan(index.get(inline[0]), inline[1], target))
+            elif target.name not in mapped:
+                plans.append(FastPlan(None, (), target))  # not mapped: the same on every line
+            else:
+                plans.append(None)  # concatenations, computed fields: their getter
         frozen = tuple(plans)
         return RecordMapper(
             mapper.mapping, mapper.targets, mapper.getters, frozen, generate(frozen, mapper.getters)
