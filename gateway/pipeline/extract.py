@@ -222,6 +222,8 @@ def _load(
             log_.quarantine(transfer_id, source, label, pending)
             pending.clear()
 
+    # Names bound once: the loop below runs for every line of every export.
+    add_item, debtor_known, records = writer.add, debtors.seen, 0
     for record in stream.records:
         if record.clearing is not None:
             clearings.add(
@@ -229,9 +231,9 @@ def _load(
                 record.clearing,
             )
             continue
-        result.records += 1
+        records += 1
         # A file gives line numbers; an API gives record ids: then the sequence number.
-        line = record.position if record.position.__class__ is int else result.records
+        line = record.position if record.position.__class__ is int else records
         if record.problem:
             position = str(record.position)
             quarantine(Quarantined(position, record.problem, (), record.values))
@@ -248,7 +250,9 @@ def _load(
             # Every line of a snapshot carries the debtor's current master data: map it once
             # per debtor (within the buffer's window), not on each of its items.
             debtor = (
-                None if debtors.holds(debtor_number) else build_debtor(debtor_mapper(record.values))
+                None
+                if debtor_number in debtor_known
+                else build_debtor(debtor_mapper(record.values))
             )
         except RecordError as exc:
             position = str(record.position)
@@ -261,10 +265,11 @@ def _load(
                 company_codes.add(item.company_code)
             # else: a key too long for the store names no stored item: nothing to protect
             continue
-        writer.add(line, staged)
+        add_item(line, staged)
         if debtor is not None:
             debtors.add(debtor_number, debtor)
         company_codes.add(staged[0])
+    result.records = records
     writer.flush()
     debtors.flush()
     timings = {"read_map_write": time.perf_counter() - started}
