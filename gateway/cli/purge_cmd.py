@@ -16,8 +16,8 @@ __all__ = ["purge"]
 @click.option("--dry-run", is_flag=True, help="Count what would go; change nothing.")
 @pass_state
 def purge(state: CliState, dry_run: bool) -> None:
-    """Remove old transfers, quarantined records, run history and delivered messages, and
-    anonymise the personal data of debtors whose cases closed long ago (`retention:`)."""
+    """Remove old transfers, quarantined records, run history, delivered messages and API
+    idempotency keys, and anonymise the personal data of debtors whose cases closed long ago (`retention:`)."""
     config, store = state.config(), state.store()
     try:
         report = run_purge(store, config.model.retention, utcnow(), dry_run=dry_run)

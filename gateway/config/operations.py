@@ -110,4 +110,7 @@ class RetentionConfig(_Section):
     quarantined_records: Duration | None = Field(default=timedelta(days=90))
     run_history: Duration | None = Field(default=timedelta(days=90))
     delivered_messages: Duration | None = Field(default=timedelta(days=90))
+    # An API request's Idempotency-Key with the answer it got: a retry within this period gets
+    # that answer again; later, the key is forgotten.
+    idempotency_keys: Duration | None = Field(default=timedelta(days=30))
     personal_data: Duration | None = None

@@ -5,6 +5,7 @@ What goes, after the periods of the configuration's `retention:` section:
 - quarantined records on their own (they hold the raw record, often with personal data);
 - the run history of scheduled jobs, and alert states long resolved;
 - outbox messages delivered long ago;
+- the Idempotency-Keys of API requests answered long ago (with the stored answers);
 - personal data (`retention.personal_data`, off unless set): debtors with no open item and no
   case in play, whose last case closed (or who were last seen, with no case) before the
   period, keep their number, country, language and segment; name, second name, VAT and
@@ -30,6 +31,7 @@ from gateway.storage.models import (
     AlertStateRow,
     CaseRow,
     DebtorRow,
+    IdempotencyKeyRow,
     JobRunRow,
     OpenItemRow,
     OutboxMessageRow,
@@ -60,6 +62,7 @@ _PERIODS = (
     ("job runs", "run_history"),
     ("resolved alerts", "run_history"),
     ("delivered messages", "delivered_messages"),
+    ("idempotency keys", "idempotency_keys"),
     ("debtors anonymised", "personal_data"),
 )
 
@@ -74,6 +77,7 @@ class PurgeReport:
     job_runs: int = 0
     alert_states: int = 0
     delivered_messages: int = 0
+    idempotency_keys: int = 0
     debtors_anonymised: int = 0
     cutoffs: dict[str, datetime | None] = field(default_factory=dict)
 
@@ -91,6 +95,7 @@ class PurgeReport:
             "job_runs": self.job_runs,
             "alert_states": self.alert_states,
             "delivered_messages": self.delivered_messages,
+            "idempotency_keys": self.idempotency_keys,
             "debtors_anonymised": self.debtors_anonymised,
         }
 
@@ -182,6 +187,10 @@ def purge(
                     OutboxMessageRow.status == "delivered", OutboxMessageRow.delivered_at < before
                 ),
                 dry_run,
+            )
+        if (before := cutoff("idempotency_keys")) is not None:
+            report.idempotency_keys = _remove(
+                session, IdempotencyKeyRow, IdempotencyKeyRow.created_at < before, dry_run
             )
         if (before := cutoff("personal_data")) is not None:
             where = _debtors_to_anonymise(before)

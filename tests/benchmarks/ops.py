@@ -256,7 +256,11 @@ def purge_claimbridge(folder: Path, rows: int) -> float:
     store = create_store(f"sqlite:///{path}")
     # only what the floor does: transfers and their quarantined records
     retention = RetentionConfig(
-        quarantined_records=None, run_history=None, delivered_messages=None, personal_data=None
+        quarantined_records=None,
+        run_history=None,
+        delivered_messages=None,
+        idempotency_keys=None,
+        personal_data=None,
     )
     started = time.perf_counter()
     report = purge(store, retention, T0)

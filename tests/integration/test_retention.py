@@ -14,6 +14,7 @@ from gateway.storage.database import Store
 from gateway.storage.models import (
     CaseRow,
     DebtorRow,
+    IdempotencyKeyRow,
     JobRunRow,
     OpenItemRow,
     OutboxMessageRow,
@@ -56,6 +57,18 @@ def test_old_records_go_and_a_dry_run_only_counts_them(workspace: Workspace, sto
             .where(OutboxMessageRow.status == "delivered", OutboxMessageRow.id <= 5)
             .values(delivered_at=old)
         )
+        # An agency's request answered 31 days ago, and one answered yesterday.
+        for key, age in (("k-old", 31), ("k-new", 1)):
+            session.add(
+                IdempotencyKeyRow(
+                    client="agency:inkasso",
+                    key=key,
+                    request_sha256="0" * 64,
+                    status_code=200,
+                    response_body="{}",
+                    created_at=NOW - timedelta(days=age),
+                )
+            )
     transfers, quarantined = count(store, TransferRow), count(store, QuarantinedRecordRow)
     assert quarantined > 0
     retention = RetentionConfig()  # transfers 400 days, quarantined records 90, ...
@@ -67,6 +80,7 @@ def test_old_records_go_and_a_dry_run_only_counts_them(workspace: Workspace, sto
         "job_runs": 1,
         "alert_states": 0,
         "delivered_messages": 5,
+        "idempotency_keys": 1,
         "debtors_anonymised": 0,
     }
     assert (count(store, TransferRow), count(store, QuarantinedRecordRow)) == (
@@ -78,6 +92,8 @@ def test_old_records_go_and_a_dry_run_only_counts_them(workspace: Workspace, sto
     assert done.counts() == dry.counts()
     assert count(store, TransferRow) == transfers - 1
     assert count(store, QuarantinedRecordRow) == count(store, JobRunRow) == 0
+    with store.unit_of_work(read_only=True) as session:
+        assert list(session.scalars(select(IdempotencyKeyRow.key))) == ["k-new"]
     # the file's hash stays: sent again, it is still recognised
     assert count(store, ReceivedFileRow) == 1
     assert purge(store, retention, NOW).counts() == dict.fromkeys(dry.counts(), 0)
