@@ -17,7 +17,8 @@ __all__ = ["purge"]
 @pass_state
 def purge(state: CliState, dry_run: bool) -> None:
     """Remove old transfers, quarantined records, run history, delivered messages and API
-    idempotency keys, and anonymise the personal data of debtors whose cases closed long ago (`retention:`)."""
+    idempotency keys, and anonymise the personal data of debtors whose cases closed long
+    ago (`retention:`)."""
     config, store = state.config(), state.store()
     try:
         report = run_purge(store, config.model.retention, utcnow(), dry_run=dry_run)
