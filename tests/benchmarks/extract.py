@@ -2,7 +2,8 @@
 
 The floor is the same file read with the csv module and inserted with executemany into a bare
 table (every column TEXT, no index) of a SQLite database set up as claimbridge sets it up (WAL,
-synchronous=NORMAL, the same page cache): the least work that still reads and stores every row.
+synchronous=NORMAL, the same page cache), in batches of the size claimbridge writes: the least
+work that still reads and stores every row.
 Each measurement runs in its own process, so that its peak memory (RSS) is its own.
 
     python -m tests.benchmarks.extract                     # 100,000 and 1,000,000 rows
@@ -32,6 +33,7 @@ from pathlib import Path
 
 from gateway.sample.data import COLUMNS
 from gateway.storage.database import SQLITE_CACHE_KIB
+from gateway.storage.repositories.items import ItemWriter
 
 AS_OF = date(2026, 11, 20)
 
@@ -99,7 +101,7 @@ def measure_floor(path: Path, folder: Path) -> float:
             f"CREATE TABLE t ({', '.join(f'c{i} TEXT' for i in range(len(header)))})"
         )
         insert = f"INSERT INTO t VALUES ({', '.join('?' * len(header))})"  # noqa: S608
-        while batch := list(itertools.islice(reader, 5_000)):
+        while batch := list(itertools.islice(reader, ItemWriter.BATCH)):
             connection.executemany(insert, batch)
     connection.commit()
     connection.close()

@@ -110,7 +110,10 @@ class ItemWriter:
     text and booleans as 0/1 (what SQLAlchemy's types store there), PostgreSQL gets them as is.
     """
 
-    BATCH = 5_000
+    # Rows per executemany. Small enough that a batch is bound while its values are still in
+    # the CPU's cache: 500 wrote a million items in 10.4 s, 5,000 in 12.2 s (binding touched
+    # every value again after the whole batch had been built).
+    BATCH = 500
     DATES = 20_000  # ISO texts of dates kept at most (about 55 years of days)
 
     def __init__(self, session: Session, source: str, transfer_id: int, now: datetime) -> None:
