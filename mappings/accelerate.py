@@ -61,6 +61,13 @@ def _remember(memo: dict[str, Any], text: str, value: Any) -> None:
     memo[text] = value
 
 
+def _checked(memo: dict[str, Any], check: Callable[[Any], Any], text: str) -> Any:
+    """A target's check of a text, remembered (a check that fails raises: not remembered)."""
+    value = check(text)
+    _remember(memo, text, value)
+    return value
+
+
 def empty_value(target: Target) -> tuple[bool, Any]:
     """What an empty cell becomes for `target` on the slow path: (known, value). Unknown for
     a required target (the slow path raises, explaining why)."""
@@ -107,6 +114,10 @@ def _field(
         namespace[f"e{k}"] = value
     empty = f"e{k}" if known else f"g{k}(r)"
     if kind is TargetType.TEXT:
+        if plan.target.check is not None:
+            # A code checked against a list (currency, country): once per distinct text.
+            namespace[f"k{k}"] = {}
+            checked = f"(k{k}.get(v{k}) or checked(k{k}, c{k}, v{k}))"
         lines.append(f"    v{k} = {checked} if v{k} else {empty}")
     elif kind is TargetType.DATE:
         lines += [
@@ -156,6 +167,7 @@ def generate(
         "InvalidOperation": InvalidOperation,
         "MISSING": _MISSING,
         "remember": _remember,
+        "checked": _checked,
     }
     lines = ["def mapped(r):"]
     for k, (plan, getter) in enumerate(zip(plans, getters, strict=True)):

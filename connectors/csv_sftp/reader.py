@@ -76,13 +76,17 @@ def _records(
     # reader.line_num counts physical lines read so far, so a record starts one line after
     # the previous record ended.
     last_line = offset + (1 if dialect.header else 0)
+    # RawRecord(start, row) without the named tuple's Python-level __new__ (which does just
+    # this): one is made per line.
+    make, usual = tuple.__new__, ("", False, None)
     try:
         try:
             for row in reader:
                 start = last_line + 1
                 last_line = offset + reader.line_num
                 if len(row) == width and row[0].strip():
-                    yield RawRecord(start, row)  # the usual line: nothing more to check
+                    # the usual line: nothing more to check
+                    yield make(RawRecord, (start, row, *usual))
                 elif not any(cell.strip() for cell in row):
                     continue  # blank lines, and lines of empty cells spreadsheets leave behind
                 elif len(row) != width:

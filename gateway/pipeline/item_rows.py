@@ -166,7 +166,8 @@ def build_item(values: tuple[Any, ...]) -> tuple[Any, ...]:
         errors.append(FieldError(str(exc), open_amount, "open_amount"))
         open_minor = 0
     amount_minor = open_minor
-    if amount is not None:
+    # Most items are still wholly open: their amount is the open amount, converted already.
+    if amount is not None and (errors or amount != open_amount):
         try:
             amount_minor = to_minor(amount, currency)
         except CurrencyError as exc:
