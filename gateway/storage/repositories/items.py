@@ -5,7 +5,7 @@ each row stamped with the snapshot (its transfer) and its line; a key already wr
 same snapshot is not overwritten, so the first line of a key wins and the batch's row count
 reveals duplicates. Afterwards one statement marks the items of the snapshot's company codes
 that it did not hold as cleared. Measured on a million items, this was the fastest of the
-designs tried (a staging table merged by SQL wrote every row twice); see docs/operations.md.
+designs tried (a staging table merged by SQL wrote every row twice); figures in docs/it.md.
 """
 
 from __future__ import annotations
