@@ -8,7 +8,7 @@ Amounts never pass through floats. At the edges (files, JSON, configuration) the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
 from functools import cache
 
 from babel.numbers import get_currency_precision, list_currencies
@@ -53,45 +53,49 @@ def to_minor(amount: Decimal | int | str, currency: str) -> int:
     """Convert a major-unit amount to integer minor units, exactly.
 
     Raises:
-        CurrencyError: the currency is unknown or the amount has more decimals than it allows
-            (12.345 EUR is refused, never rounded).
+        CurrencyError: the currency is unknown, the amount has more decimals than it allows
+            (12.345 EUR is refused, never rounded) or more than 40 digits.
     """
-    units = _UNITS.get(currency)  # this runs for every amount of every export
-    if units is None:
-        units = _UNITS.setdefault(currency, 10 ** currency_digits(currency))
+    scale = _SCALES.get(currency)  # this runs for every amount of every export
+    if scale is None:
+        digits = currency_digits(currency)
+        scale = _SCALES.setdefault(currency, (Decimal(1).scaleb(-digits), digits))
+    quantum, digits = scale
     try:
         value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
     except InvalidOperation as exc:
-        raise CurrencyError(f"{amount!r} is not a number") from exc
+        raise CurrencyError(f"{_shown(repr(amount))} is not a number") from exc
     if not value.is_finite():
         raise CurrencyError(f"{amount!r} is not a finite amount")
-    if -_REACH <= value.adjusted() <= _REACH:
-        # Exact: the amount as a reduced fraction, whose denominator must divide the units
-        # (12.340 EUR is 617/50, and 50 divides 100; 12.345 EUR is 2469/200, and 200 does not).
-        numerator, denominator = value.as_integer_ratio()
-        factor, rest = divmod(units, denominator)
-        if not rest:
-            return numerator * factor
-    elif not value:
-        return 0  # zero written with an extreme exponent (0E-999999)
-    elif value.adjusted() > 0:
-        raise CurrencyError(f"{value} is too large an amount")
-    raise CurrencyError(
-        f"{value} has more decimals than {currency} allows ({currency_digits(currency)})"
-    )
+    # In a context where rounding is an error, not a result: 12.340 EUR becomes 12.34, 12.345
+    # raises Inexact; 1E+999999999 or 1.000...0 with a million zeros cost no more than their
+    # length (no huge integer is computed).
+    try:
+        exact = value.quantize(quantum, None, _EXACT)
+        return int(exact.scaleb(digits, _EXACT))
+    except Inexact:
+        raise CurrencyError(
+            f"{_shown(str(value))} has more decimals than {currency} allows ({digits})"
+        ) from None
+    except InvalidOperation:
+        raise CurrencyError(f"{_shown(str(value))} is too large an amount") from None
 
 
-# Minor units per major unit of the currencies met so far (known ones only: an unknown code
-# raises before it is added), e.g. EUR → 100, JPY → 1, KWD → 1000.
-_UNITS: dict[str, int] = {}
-# An amount whose leading digit is further than this from the decimal point is zero, too large
-# or has too many decimals (its exact fraction would be a huge integer: it is not computed).
-_REACH = 40
+def _shown(text: str) -> str:
+    """An amount as an error message shows it: a runaway one cut short."""
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"
+
+
+# The smallest unit and its number of decimals, per currency met so far (known ones only: an
+# unknown code raises before it is added), e.g. EUR → (0.01, 2), JPY → (1, 0).
+_SCALES: dict[str, tuple[Decimal, int]] = {}
+# 40 digits hold any amount an ERP or an agency sends; beyond, the amount is refused.
+_EXACT = Context(prec=40, traps=[Inexact, InvalidOperation, Overflow])
 
 
 def minor_to_decimal(minor: int, currency: str) -> Decimal:
     """The major-unit `Decimal` of `minor` units of `currency` (1234, EUR → Decimal('12.34'))."""
-    return Decimal(minor).scaleb(-currency_digits(currency))
+    return Decimal(minor).scaleb(-currency_digits(currency), _EXACT)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,9 @@ from gateway.domain.money import CurrencyError, Money, currency_digits, minor_to
         ("1E+3", "EUR", 100000),
         ("-0.00", "EUR", 0),
         ("0E-999999999", "EUR", 0),  # zero, however it is written
+        ("1." + "0" * 1_000_000, "EUR", 100),  # a million trailing zeros: still 1 EUR
+        # more digits than the decimal module's default precision (28): not rounded
+        ("12345678901234567890123456789.01", "EUR", 1234567890123456789012345678901),
     ],
 )
 def test_amounts_become_exact_minor_units(amount: str, currency: str, minor: int) -> None:
@@ -36,6 +39,9 @@ def test_more_decimals_than_the_currency_allows_are_refused_not_rounded() -> Non
     [
         ("1E-999999999", "more decimals than EUR allows"),
         ("1E-41", "more decimals than EUR allows"),
+        ("1." + "0" * 40 + "1", "more decimals than EUR allows"),
+        ("1." + "0" * 1_000_000 + "1", r"1\.0{38}\.\.\. \(1000003 characters\) has more decimals"),
+        ("1" * 41, "too large an amount"),
         ("1E+999999999", "too large an amount"),
         ("NaN", "not a finite amount"),
         ("-Infinity", "not a finite amount"),
