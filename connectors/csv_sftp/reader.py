@@ -77,8 +77,9 @@ def _records(
     # the previous record ended.
     last_line = offset + (1 if dialect.header else 0)
     # RawRecord(start, row) without the named tuple's Python-level __new__ (which does just
-    # this): one is made per line.
-    make, usual = tuple.__new__, ("", False, None)
+    # this, with the fields' defaults): one is made per line.
+    make = tuple.__new__
+    usual = tuple(RawRecord._field_defaults[name] for name in RawRecord._fields[2:])
     try:
         try:
             for row in reader:
