@@ -222,8 +222,11 @@ def _load(
             log_.quarantine(transfer_id, source, label, pending)
             pending.clear()
 
-    # Names bound once: the loop below runs for every line of every export.
+    # Names bound once: the loop below runs for every line of every export. The item mapper's
+    # generated function is called directly; whatever it cannot map, the mapper maps with its
+    # field getters or explains.
     add_item, debtor_known, records = writer.add, debtors.seen, 0
+    map_item = item_mapper.fast or item_mapper
     for record in stream.records:
         if record.clearing is not None:
             clearings.add(
@@ -245,7 +248,13 @@ def _load(
                 keyless.append(position)
             continue
         try:
-            staged = build_item(item_mapper(record.values))
+            try:
+                mapped = map_item(record.values)
+            except RecordError:
+                raise
+            except Exception:  # noqa: BLE001 - the getters map it or explain what is wrong
+                mapped = item_mapper(record.values)
+            staged = build_item(mapped)
             debtor_number = staged[4]
             # Every line of a snapshot carries the debtor's current master data: map it once
             # per debtor (within the buffer's window), not on each of its items.
