@@ -227,48 +227,44 @@ def _load(
     # field getters or explains.
     add_item, debtor_known, records = writer.add, debtors.seen, 0
     map_item = item_mapper.fast or item_mapper
-    for record in stream.records:
-        if record.clearing is not None:
+    for position, values, problem, whole_debtor, clearing in stream.records:
+        if clearing is not None:
             clearings.add(
-                item_key_of(source, mapper.values_of(record.values, KEY_TARGETS)),
-                record.clearing,
+                item_key_of(source, mapper.values_of(values, KEY_TARGETS)),
+                clearing,
             )
             continue
         records += 1
         # A file gives line numbers; an API gives record ids: then the sequence number.
-        line = record.position if record.position.__class__ is int else records
-        if record.problem:
-            position = str(record.position)
-            quarantine(Quarantined(position, record.problem, (), record.values))
-            scope = mapper.values_of(record.values, DEBTOR_SCOPE) if record.whole_debtor else None
+        line = position if position.__class__ is int else records
+        if problem:
+            where = str(position)
+            quarantine(Quarantined(where, problem, (), values))
+            scope = mapper.values_of(values, DEBTOR_SCOPE) if whole_debtor else None
             if scope and scope["company_code"] and scope["debtor_number"]:
                 unread_debtors.add((scope["company_code"], scope["debtor_number"]))
                 company_codes.add(scope["company_code"])
             else:
-                keyless.append(position)
+                keyless.append(where)
             continue
         try:
             try:
-                mapped = map_item(record.values)
+                mapped = map_item(values)
             except RecordError:
                 raise
             except Exception:  # noqa: BLE001 - the getters map it or explain what is wrong
-                mapped = item_mapper(record.values)
+                mapped = item_mapper(values)
             staged = build_item(mapped)
             debtor_number = staged[4]
             # Every line of a snapshot carries the debtor's current master data: map it once
             # per debtor (within the buffer's window), not on each of its items.
-            debtor = (
-                None
-                if debtor_number in debtor_known
-                else build_debtor(debtor_mapper(record.values))
-            )
+            debtor = None if debtor_number in debtor_known else build_debtor(debtor_mapper(values))
         except RecordError as exc:
-            position = str(record.position)
-            quarantine(Quarantined(position, str(exc), exc.fields, record.values))
-            item = item_key_of(source, mapper.values_of(record.values, KEY_TARGETS))
+            where = str(position)
+            quarantine(Quarantined(where, str(exc), exc.fields, values))
+            item = item_key_of(source, mapper.values_of(values, KEY_TARGETS))
             if item is None:
-                keyless.append(position)
+                keyless.append(where)
             elif fits_the_store(item):
                 writer.add_seen_only(line, item)
                 company_codes.add(item.company_code)

@@ -120,7 +120,7 @@ class ItemWriter:
         self.session = session
         self.source = source
         self.transfer_id = transfer_id
-        self.rows = 0  # rows given
+        self.rows = 0  # rows given (counted as each batch is written)
         self.written = 0  # items inserted or updated
         self.seen_only = 0
         self.duplicates: list[Duplicate] = []
@@ -203,7 +203,6 @@ class ItemWriter:
             )
         else:
             self._buffer.append((*values, line))
-        self.rows += 1
         if len(self._buffer) >= self.BATCH:
             self.flush()
 
@@ -234,6 +233,7 @@ class ItemWriter:
         self._flush_seen()
         if not batch:
             return
+        self.rows += len(batch)
         cursor = self.session.connection().connection.cursor()
         try:
             cursor.executemany(self._upsert, batch)
