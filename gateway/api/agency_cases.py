@@ -33,7 +33,6 @@ from gateway.api.agency_models import (
 )
 from gateway.api.agency_requests import RequestTransfer
 from gateway.api.deps import ConfigDep, WriteSession
-from gateway.api.idempotency import run_idempotent
 from gateway.domain.money import minor_to_decimal
 from gateway.pipeline.agency_reports import ReportedEvent, apply_agency_events
 from gateway.storage.models import AgencyDocumentRow, CaseRow, DebtorRow, utcnow
@@ -176,14 +175,7 @@ def ack_cases(
         )
         return 200, AckResult(acknowledged=done, unknown=unknown).model_dump()
 
-    return run_idempotent(
-        session,
-        client=client.client,
-        key=idempotency_key,
-        body=body,
-        produce=produce,
-        on_replay=transfer.replayed,
-    )
+    return transfer.answer(idempotency_key, body, produce)
 
 
 @router.get(
@@ -249,14 +241,7 @@ def post_message(
         )
         return (200 if outcome.result == "duplicate" else 201), result.model_dump(exclude_none=True)
 
-    return run_idempotent(
-        session,
-        client=client.client,
-        key=idempotency_key,
-        body=body,
-        produce=produce,
-        on_replay=transfer.replayed,
-    )
+    return transfer.answer(idempotency_key, body, produce)
 
 
 @router.post(
@@ -332,11 +317,4 @@ def post_document(
         out = DocumentOut(document_id=document.document_id, sha256=digest, size=len(content))
         return 201, out.model_dump()
 
-    return run_idempotent(
-        session,
-        client=client.client,
-        key=idempotency_key,
-        body=body,
-        produce=produce,
-        on_replay=transfer.replayed,
-    )
+    return transfer.answer(idempotency_key, body, produce)

@@ -22,7 +22,6 @@ from gateway.api.agency_models import (
 )
 from gateway.api.agency_requests import RequestTransfer
 from gateway.api.deps import ConfigDep, WriteSession
-from gateway.api.idempotency import run_idempotent
 from gateway.pipeline.agency_reports import EventOutcome, ReportedEvent, apply_agency_events
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.transfers import Quarantined, TransferLog
@@ -123,14 +122,7 @@ def post_event(
         answer = _result(outcome, with_index=False).model_dump(exclude_none=True)
         return (200 if outcome.result == "duplicate" else 201), answer
 
-    return run_idempotent(
-        session,
-        client=client.client,
-        key=idempotency_key,
-        body=body,
-        produce=produce,
-        on_replay=transfer.replayed,
-    )
+    return transfer.answer(idempotency_key, body, produce)
 
 
 @router.post(
@@ -207,14 +199,7 @@ def post_events_batch(
         )
         return 200, result.model_dump(exclude_none=True)
 
-    return run_idempotent(
-        session,
-        client=client.client,
-        key=idempotency_key,
-        body=body,
-        produce=produce,
-        on_replay=transfer.replayed,
-    )
+    return transfer.answer(idempotency_key, body, produce)
 
 
 def _fields(message: str) -> list[str]:

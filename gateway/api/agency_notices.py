@@ -13,7 +13,6 @@ from gateway.api.agency_events import _ERRORS, IdempotencyKey
 from gateway.api.agency_models import AckResult, NoticeAck, NoticeList, NoticeOut
 from gateway.api.agency_requests import RequestTransfer
 from gateway.api.deps import WriteSession
-from gateway.api.idempotency import run_idempotent
 from gateway.domain.money import minor_to_decimal
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.agency_pull import AgencyPull
@@ -84,11 +83,4 @@ def ack_notices(
         )
         return 200, AckResult(acknowledged=done, unknown=unknown).model_dump()
 
-    return run_idempotent(
-        session,
-        client=client.client,
-        key=idempotency_key,
-        body=body,
-        produce=produce,
-        on_replay=transfer.replayed,
-    )
+    return transfer.answer(idempotency_key, body, produce)

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import hashlib
 
-from fastapi import Request
+from fastapi import Request, Response
 from sqlalchemy.orm import Session
 
 from gateway.api.agency_auth import AgencyClient
+from gateway.api.idempotency import Produce, run_idempotent
 from gateway.storage.repositories.transfers import TransferLog
 
 __all__ = ["KIND", "RequestTransfer"]
@@ -23,6 +24,7 @@ class RequestTransfer:
     unit of work commits."""
 
     def __init__(self, session: Session, client: AgencyClient, request: Request) -> None:
+        self._session, self._client = session, client
         self._log = TransferLog(session)
         self.row = self._log.start(
             direction="inbound",
@@ -63,4 +65,16 @@ class RequestTransfer:
             status="skipped",
             records=0,
             summary="a repeated request: the answer to its Idempotency-Key was replayed",
+        )
+
+    def answer(self, key: str | None, body: bytes, produce: Produce) -> Response:
+        """Run the request's `produce` once per Idempotency-Key of the calling agency; a
+        repeated request gets the first answer and its transfer is logged as skipped."""
+        return run_idempotent(
+            self._session,
+            client=self._client.client,
+            key=key,
+            body=body,
+            produce=produce,
+            on_replay=self.replayed,
         )
