@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 
 __all__ = [
     "AckResult",
@@ -66,6 +73,16 @@ def _instant(value: Any) -> Any:
     return value
 
 
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("a date-time needs an offset, e.g. 2026-11-20T10:00:00+01:00 or Z")
+    return value
+
+
+# When something happened at the agency: RFC 3339 with an offset, or a date (midnight UTC).
+AgencyInstant = Annotated[datetime, BeforeValidator(_instant), AfterValidator(_aware)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -99,7 +116,7 @@ class AgencyEvent(_Strict):
     )
     case_reference: str = Field(min_length=1, max_length=64)
     kind: EventKindName
-    occurred_at: datetime = Field(description="RFC 3339 with offset, or a date (midnight UTC)")
+    occurred_at: AgencyInstant = Field(description="RFC 3339 with offset, or a date (midnight UTC)")
     amount: Decimal | None = Field(default=None, description="payments: what the debtor paid")
     principal: Decimal | None = None
     interest: Decimal | None = None
@@ -110,18 +127,6 @@ class AgencyEvent(_Strict):
         default="agency", description="payments: who received the money"
     )
     note: str = Field(default="", max_length=4000)
-
-    @field_validator("occurred_at", mode="before")
-    @classmethod
-    def _occurred(cls, value: Any) -> Any:
-        return _instant(value)
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("a date-time needs an offset, e.g. 2026-11-20T10:00:00+01:00 or Z")
-        return value
 
     def values(self) -> dict[str, Any]:
         """The canonical agency-event fields `gateway.pipeline.agency_events` reads."""
@@ -271,20 +276,8 @@ class MessageIn(_Strict):
     )
 
     message_id: str = _Id
-    occurred_at: datetime
+    occurred_at: AgencyInstant
     text: str = Field(min_length=1, max_length=4000)
-
-    @field_validator("occurred_at", mode="before")
-    @classmethod
-    def _occurred(cls, value: Any) -> Any:
-        return _instant(value)
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("a date-time needs an offset, e.g. 2026-11-20T10:00:00+01:00 or Z")
-        return value
 
 
 class DocumentIn(_Strict):
