@@ -27,7 +27,6 @@ from connectors.base import (
     Outcome,
     RecordStream,
 )
-from connectors.canonical import case_record, item_record, notice_record
 from connectors.csv_sftp import CsvDialect, CsvDialectOptions, read_csv, write_csv
 from connectors.csv_sftp.writer import cell_text
 from connectors.files import (
@@ -41,6 +40,7 @@ from connectors.files import (
 )
 from gateway.domain.handover import AgencyNotice, HandoverBatch
 from mappings import CompiledMapping, RecordError
+from mappings.canonical import case_record, item_record, notice_record
 
 __all__ = ["FileAgencyChannel", "FileAgencyOptions"]
 

@@ -2,7 +2,7 @@
 shape (without the amounts collected, which the agency reports), and a notice.
 
 Built from the same canonical records the handover and notices mappings read
-(connectors.canonical), so a pushed case says what a handover file says. Amounts are decimal
+(mappings.canonical), so a pushed case says what a handover file says. Amounts are decimal
 strings in major units, dates ISO 8601.
 """
 
@@ -12,8 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from connectors.canonical import case_record, item_record, notice_record
 from gateway.domain.handover import AgencyNotice, HandoverBatch, HandoverCase
+from mappings.canonical import case_record, item_record, notice_record
 
 __all__ = ["case_body", "notice_body"]
 

@@ -14,12 +14,12 @@ from connectors.base import (
     Delivery,
     WriteBackResult,
 )
-from connectors.canonical import action_record
 from connectors.csv_sftp.dialect import CsvDialect, CsvDialectOptions
 from connectors.csv_sftp.writer import write_csv
 from connectors.files import LocalTransportOptions, TransportOptions, open_transport
 from gateway.domain.actions import WriteBackAction
 from mappings import RecordError
+from mappings.canonical import action_record
 
 __all__ = ["CsvWriteBack", "CsvWriteBackOptions"]
 

@@ -2,9 +2,9 @@
 
 from connectors.files.inbox import InboundFile, Inbox, InboxOptions
 from connectors.files.local import LocalFolders, LocalTransportOptions
+from connectors.files.protocol import FileTransport, HashingWriter, LocalCopy, RemoteEntry, Upload
 from connectors.files.sftp import SftpFolders, SftpTimeouts, SftpTransportOptions
-from connectors.files.transport import FileTransport, HashingWriter, LocalCopy, RemoteEntry, Upload
-from connectors.files.transports import TransportOptions, open_transport
+from connectors.files.transport_options import TransportOptions, open_transport
 
 __all__ = [
     "FileTransport",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import ConnectorError, Outcome
-from connectors.files.transport import FileTransport, RemoteEntry
+from connectors.files.protocol import FileTransport, RemoteEntry
 
 __all__ = ["REASON_SUFFIX", "InboundFile", "Inbox", "InboxOptions"]
 

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from connectors.base import CheckResult, ConfigurationError, ConnectionFailed
-from connectors.files.transport import HashingWriter, LocalCopy, RemoteEntry, Upload, sha256_of
+from connectors.files.protocol import HashingWriter, LocalCopy, RemoteEntry, Upload, sha256_of
 
 __all__ = ["LocalFolders", "LocalTransportOptions"]
 

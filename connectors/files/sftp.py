@@ -35,8 +35,8 @@ from connectors.base import (
     ConnectorError,
     RetriableError,
 )
+from connectors.files.protocol import HashingWriter, LocalCopy, RemoteEntry, Upload
 from connectors.files.sftp_options import SftpTimeouts, SftpTransportOptions
-from connectors.files.transport import HashingWriter, LocalCopy, RemoteEntry, Upload
 
 if TYPE_CHECKING:
     import paramiko

@@ -8,9 +8,9 @@ from typing import Annotated
 from pydantic import Field
 
 from connectors.files.local import LocalFolders, LocalTransportOptions
+from connectors.files.protocol import FileTransport
 from connectors.files.sftp import SftpFolders
 from connectors.files.sftp_options import SftpTransportOptions
-from connectors.files.transport import FileTransport
 
 __all__ = ["TransportOptions", "open_transport"]
 

@@ -1,7 +1,8 @@
 """A generic REST / JSON-RPC connector an integrator configures rather than codes: source
 `rest` (open items, page by page) and write-back `rest` (actions as configured requests)."""
 
-from connectors.rest.client import Answer, Call, RestClient
+from connectors.rest.calls import Answer, Call
+from connectors.rest.client import RestClient
 from connectors.rest.codec import ValueCodec, codec_for
 from connectors.rest.options import (
     PaginationOptions,

@@ -12,9 +12,10 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from connectors.base import AuthenticationFailed, ConnectorError, RemoteRejected
+from connectors.rest.calls import Answer, Call
 from connectors.rest.options import (
     ApiKeyAuth,
     AuthOptions,
@@ -22,15 +23,30 @@ from connectors.rest.options import (
     BearerAuth,
     NoAuth,
     OAuth2ClientCredentials,
+    RestOptions,
     SessionLogin,
 )
 from connectors.rest.paths import MISSING, ResponsePath
-from mappings import Template, as_text, compile_request
+from mappings import CompiledRequest, Template, as_text, compile_request
 
-if TYPE_CHECKING:
-    from connectors.rest.client import RestClient
+__all__ = ["AuthClient", "Credentials", "credentials_for"]
 
-__all__ = ["Credentials", "credentials_for"]
+
+class AuthClient(Protocol):
+    """What renewing credentials asks of the client (connectors.rest.client.RestClient): to
+    send a login or a token request without the credentials themselves."""
+
+    name: str
+    options: RestOptions
+
+    @property
+    def base_url(self) -> str: ...
+
+    def prepare(self, request: CompiledRequest, values: Mapping[str, Any]) -> Call: ...
+
+    def exchange(self, call: Call, *, authenticate: bool) -> Answer: ...
+
+    def post_form(self, url: str, form: Mapping[str, str], auth: tuple[str, str] | None) -> Any: ...
 
 
 class Credentials(Protocol):
@@ -72,7 +88,7 @@ class _Fixed:
 
 
 class _OAuth2:
-    def __init__(self, options: OAuth2ClientCredentials, client: RestClient) -> None:
+    def __init__(self, options: OAuth2ClientCredentials, client: AuthClient) -> None:
         self._options = options
         self._client = client
         self._token = ""
@@ -120,7 +136,7 @@ class _OAuth2:
 
 
 class _Session:
-    def __init__(self, options: SessionLogin, client: RestClient) -> None:
+    def __init__(self, options: SessionLogin, client: AuthClient) -> None:
         self._options = options
         self._client = client
         self._login = compile_request(options.login, "auth.login")
@@ -172,7 +188,7 @@ class _Session:
         self._value = f"{options.scheme} {token}" if options.scheme else token
 
 
-def credentials_for(options: AuthOptions, client: RestClient) -> Credentials:
+def credentials_for(options: AuthOptions, client: AuthClient) -> Credentials:
     """The credentials an `auth` option describes."""
     if isinstance(options, NoAuth):
         return _Fixed({}, ())

@@ -23,13 +23,11 @@ import re
 import ssl
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 import httpx
 
@@ -43,45 +41,18 @@ from connectors.base import (
     RetriableError,
 )
 from connectors.rest.auth import Credentials, credentials_for
+from connectors.rest.calls import Answer, Call
 from connectors.rest.codec import ValueCodec, codec_for
 from connectors.rest.options import RestOptions
 from mappings import CompiledRequest, as_text
 
-__all__ = ["Answer", "Call", "RestClient"]
+__all__ = ["RestClient"]
 
 log = logging.getLogger(__name__)
 
 _TAGS = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
 MESSAGE_LIMIT = 300
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """A request ready to send: `rpc` is the JSON-RPC method (then `payload` is its params),
-    otherwise `payload` is the JSON body (None: no body)."""
-
-    method: str
-    url: str
-    query: Mapping[str, str] = field(default_factory=dict)
-    payload: Any = None
-    rpc: str | None = None
-
-    def describe(self, base_url: str) -> str:
-        """The endpoint in words, for errors and the transfer log (no query: never secrets)."""
-        url = urljoin(base_url, self.url.lstrip("/")) if self.url else base_url
-        if self.rpc is not None:
-            return f"JSON-RPC {self.rpc} at {url}"
-        return f"{self.method} {url}"
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What came back: the JSON (for JSON-RPC, its result), the headers, the size in bytes."""
-
-    payload: Any
-    headers: httpx.Headers
-    size: int
 
 
 class RestClient:

@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from connectors.base import ConfigurationError, FormatError
-from connectors.rest.client import Call, RestClient
+from connectors.rest.calls import Call
+from connectors.rest.client import RestClient
 from connectors.rest.options import PaginationOptions
 from connectors.rest.paths import MISSING, ResponsePath
 from mappings import CompiledRequest

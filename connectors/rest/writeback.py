@@ -23,13 +23,13 @@ from connectors.base import (
     RetriableError,
     WriteBackResult,
 )
-from connectors.canonical import action_record
 from connectors.rest.client import RestClient
 from connectors.rest.options import RestWriteBackOptions
 from connectors.rest.paths import MISSING, ResponsePath
 from gateway.domain.actions import WriteBackAction
 from gateway.domain.items import ItemKey
 from mappings import CompiledMapping, CompiledRequest, MappingKind, RecordError, TemplateError
+from mappings.canonical import action_record
 from mappings.targets import KINDS
 
 __all__ = ["RestWriteBack"]

@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from connectors.sap_rfc.sdk import pyrfc_missing
 from connectors.secrets import Secret
 
 __all__ = [
-    "PYRFC_MISSING",
     "ClearedItemsOptions",
     "CustomerFunctionOptions",
     "CustomerSelection",
@@ -20,22 +20,10 @@ __all__ = [
     "SapRfcSourceOptions",
     "SapRfcWriteBackOptions",
     "SimulatorOptions",
-    "pyrfc_missing",
 ]
-
-PYRFC_MISSING = "install claimbridge[sap] and SAP's NW RFC SDK"
 
 _FUNCTION = r"^[A-Z/][A-Z0-9_/]{0,29}$"
 _PARAMETER = r"^[A-Z][A-Z0-9_]{0,29}$"
-
-
-def pyrfc_missing() -> str:
-    """Why the pyrfc client cannot be used here ('' if it can)."""
-    try:
-        import pyrfc  # noqa: F401
-    except ImportError as exc:
-        return f"{PYRFC_MISSING} ({exc})"
-    return ""
 
 
 class _Options(BaseModel):

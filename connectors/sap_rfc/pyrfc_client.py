@@ -1,12 +1,14 @@
 """The RFC client backed by SAP's pyrfc (optional extra `claimbridge[sap]`, which needs SAP's
-proprietary NW RFC SDK). pyrfc is imported here only, when a connection is first opened."""
+proprietary NW RFC SDK). pyrfc is imported (connectors.sap_rfc.sdk) when a connection is first
+opened."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from connectors.base import ConfigurationError
-from connectors.sap_rfc.options import PYRFC_MISSING, RfcConnectionOptions
+from connectors.sap_rfc.options import RfcClientOptions, RfcConnectionOptions
+from connectors.sap_rfc.sdk import import_pyrfc
 
 __all__ = ["PyRfcClient"]
 
@@ -25,13 +27,15 @@ class PyRfcClient:
         self._timeout = timeout
         self._connection: Any = None
 
+    @classmethod
+    def from_options(cls, options: RfcClientOptions, base_dir: Path) -> PyRfcClient:
+        """The client `client: pyrfc` options describe (`base_dir` is not needed)."""
+        if options.connection is None:  # the options model refuses this; keeps mypy honest
+            raise ValueError("the pyrfc client needs connection parameters")
+        return cls(options.connection, options.timeout_seconds)
+
     def _open(self) -> Any:
-        try:
-            import pyrfc
-        except ImportError as exc:
-            raise ConfigurationError(
-                f"the pyrfc client is unavailable: {PYRFC_MISSING} ({exc})"
-            ) from None
+        pyrfc = import_pyrfc()
         config = {"dtime": False, "rstrip": True, "timeout": self._timeout}
         return pyrfc.Connection(config=config, **self._parameters.pyrfc_parameters())
 

@@ -46,9 +46,10 @@ from connectors.base import (
 )
 from connectors.sap_rfc.alpha import alpha_in, alpha_out
 from connectors.sap_rfc.check import connection_checks, function_checks
-from connectors.sap_rfc.client import open_client
-from connectors.sap_rfc.options import SapRfcSourceOptions, pyrfc_missing
+from connectors.sap_rfc.client import open_client, rfc_client_missing
+from connectors.sap_rfc.options import SapRfcSourceOptions
 from connectors.sap_rfc.returns import ReturnMessage, failures
+from connectors.sap_rfc.sdk import pyrfc_missing
 from connectors.sap_rfc.session import RfcSession
 
 __all__ = ["BALANCED_ITEMS", "COMPANY_CODE", "OPEN_ITEMS", "SapRfcSnapshot", "SapRfcSource"]
@@ -119,7 +120,10 @@ class SapRfcSource:
     @staticmethod
     def variants() -> list[tuple[str, str]]:
         """The RFC clients, and why one cannot be used here ('' if it can)."""
-        return [("client: pyrfc", pyrfc_missing()), ("client: simulator", "")]
+        return [
+            ("client: pyrfc", pyrfc_missing()),
+            ("client: simulator", rfc_client_missing("simulator")),
+        ]
 
     def __init__(self, options: SapRfcSourceOptions, context: ConnectorContext) -> None:
         self.name = context.name

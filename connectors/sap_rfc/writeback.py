@@ -32,15 +32,16 @@ from connectors.base import (
     RetriableError,
     WriteBackResult,
 )
-from connectors.canonical import action_record
 from connectors.sap_rfc.check import connection_checks, function_checks
-from connectors.sap_rfc.client import open_client
-from connectors.sap_rfc.options import SapRfcWriteBackOptions, pyrfc_missing
+from connectors.sap_rfc.client import open_client, rfc_client_missing
+from connectors.sap_rfc.options import SapRfcWriteBackOptions
 from connectors.sap_rfc.returns import failures
+from connectors.sap_rfc.sdk import pyrfc_missing
 from connectors.sap_rfc.session import RfcSession
 from gateway.domain.actions import WriteBackAction
 from gateway.domain.items import ItemKey
 from mappings import CompiledCall, RecordError
+from mappings.canonical import action_record
 
 __all__ = ["COMMIT", "ROLLBACK", "SapRfcWriteBack"]
 
@@ -63,7 +64,10 @@ class SapRfcWriteBack:
     @staticmethod
     def variants() -> list[tuple[str, str]]:
         """The RFC clients, and why one cannot be used here ('' if it can)."""
-        return [("client: pyrfc", pyrfc_missing()), ("client: simulator", "")]
+        return [
+            ("client: pyrfc", pyrfc_missing()),
+            ("client: simulator", rfc_client_missing("simulator")),
+        ]
 
     def __init__(self, options: SapRfcWriteBackOptions, context: ConnectorContext) -> None:
         self.name = context.name

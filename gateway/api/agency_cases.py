@@ -34,7 +34,7 @@ from gateway.api.agency_models import (
 from gateway.api.agency_requests import RequestTransfer
 from gateway.api.deps import ConfigDep, WriteSession
 from gateway.domain.money import minor_to_decimal
-from gateway.pipeline.agency_reports import ReportedEvent, apply_agency_events
+from gateway.pipeline.returns.posted import ReportedEvent, apply_agency_events
 from gateway.storage.models import AgencyDocumentRow, CaseRow, DebtorRow, utcnow
 from gateway.storage.repositories.agency_pull import AgencyPull
 from gateway.storage.repositories.cases import CaseRepository

@@ -1,6 +1,6 @@
 """POST /v1/agency/events and /events/batch: agencies report status changes and payments.
 
-Both go through `gateway.pipeline.agency_reports` (the state machine: duplicates are no-ops,
+Both go through `gateway.pipeline.returns.posted` (the state machine: duplicates are no-ops,
 late events are applied in their own time order, events on closed cases are flagged), inside
 an idempotent POST (`gateway.api.idempotency`).
 """
@@ -22,7 +22,7 @@ from gateway.api.agency_models import (
 )
 from gateway.api.agency_requests import RequestTransfer
 from gateway.api.deps import ConfigDep, WriteSession
-from gateway.pipeline.agency_reports import EventOutcome, ReportedEvent, apply_agency_events
+from gateway.pipeline.returns.posted import EventOutcome, ReportedEvent, apply_agency_events
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.transfers import Quarantined, TransferLog
 

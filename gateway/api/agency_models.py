@@ -129,7 +129,7 @@ class AgencyEvent(_Strict):
     note: str = Field(default="", max_length=4000)
 
     def values(self) -> dict[str, Any]:
-        """The canonical agency-event fields `gateway.pipeline.agency_events` reads."""
+        """The canonical agency-event fields `gateway.pipeline.returns.events` reads."""
         return self.model_dump()
 
 

@@ -1,6 +1,6 @@
 """POST /v1/cases/{reference}/approve | hold | dismiss | recall | reopen: accounting decides.
 
-Each decision goes through `gateway.pipeline.decisions.decide`, like the CLI's: it becomes an
+Each decision goes through `gateway.pipeline.cases.decisions.decide`, like the CLI's: it becomes an
 event of the case (so it is in the timeline with who decided and why), and its ERP actions and
 agency notices are written to the outbox in the request's transaction.
 
@@ -27,8 +27,8 @@ from gateway.api.security import DecidingUser
 from gateway.config import Config
 from gateway.domain.cases import CaseState
 from gateway.domain.events import EventKind
-from gateway.pipeline.agency_webhooks import subscriptions
-from gateway.pipeline.decisions import Decision, DecisionRefused, decide
+from gateway.pipeline.cases.decisions import Decision, DecisionRefused, decide
+from gateway.pipeline.cases.webhooks import subscriptions
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.policies import ApprovalRepository
 

@@ -16,7 +16,7 @@ from gateway.api.security import AccountingUser
 from gateway.domain.cases import CaseState
 from gateway.domain.events import PAYMENT_KINDS, EventKind
 from gateway.domain.state_machine import event_order
-from gateway.pipeline.case_updates import item_key
+from gateway.pipeline.cases.updates import item_key
 from gateway.storage.models import CaseEventRow, OutboxMessageRow
 from gateway.storage.repositories.case_search import CaseSearch
 from gateway.storage.repositories.cases import CaseRepository, event_from_row
@@ -92,7 +92,7 @@ class Timeline(BaseModel):
 
 def _event_keys(reference: str, row: CaseEventRow) -> list[str]:
     """The message keys an event's outbox messages are traced by (see
-    gateway.domain.actions and gateway.pipeline.case_updates for how they are made)."""
+    gateway.domain.actions and gateway.pipeline.cases.updates for how they are made)."""
     keys = [f"{reference}:{row.origin}:{row.external_id}"]
     if row.kind == EventKind.RECALL:
         keys.append(f"{reference}:recall:{row.external_id}")

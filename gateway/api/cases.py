@@ -21,7 +21,7 @@ from gateway.api.deps import ReadSession
 from gateway.api.security import AccountingUser
 from gateway.domain.cases import CaseState
 from gateway.domain.money import minor_to_decimal
-from gateway.pipeline.decisions import approval_status
+from gateway.pipeline.cases.decisions import approval_status
 from gateway.storage.models import CaseRow, DebtorRow
 from gateway.storage.repositories.case_search import CaseQuery, CaseSearch
 from gateway.storage.repositories.cases import CaseRepository

@@ -10,9 +10,9 @@ from pydantic import BaseModel
 
 from gateway.api.deps import ReadSession
 from gateway.api.security import ItUser, it_user
-from gateway.ops.leases import JobBusy
-from gateway.ops.overview import job_overview
-from gateway.ops.runner import JobRunner, UnknownJob
+from gateway.ops.jobs.leases import JobBusy
+from gateway.ops.jobs.overview import job_overview
+from gateway.ops.jobs.runner import JobRunner, UnknownJob
 from gateway.storage.models import JobRunRow, utcnow
 from gateway.storage.repositories.jobs import JobRuns
 

@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict
 from gateway.api.deps import ConfigDep, ReadSession, get_store
 from gateway.api.security import AccountingUser
 from gateway.pipeline.context import RunContext
-from gateway.pipeline.dry_run import dry_run
-from gateway.pipeline.explain import explain_item, parse_item_key
-from gateway.pipeline.policy_reports import (
+from gateway.pipeline.select.dry_run import dry_run
+from gateway.pipeline.select.explain import explain_item, parse_item_key
+from gateway.pipeline.select.reports import (
     DryRunReport,
     ExplanationReport,
     dry_run_report,

@@ -6,10 +6,11 @@ from gateway.cli.cases_cmd import cases
 from gateway.cli.check_cmd import check
 from gateway.cli.config_cmd import config, connectors_command
 from gateway.cli.db_cmd import db
-from gateway.cli.init_cmd import demo, init
+from gateway.cli.init_cmd import init
 from gateway.cli.jobs_cmd import jobs
 from gateway.cli.main import main
 from gateway.cli.outbox_cmd import outbox
+from gateway.cli.plugins import plugin_commands
 from gateway.cli.purge_cmd import purge
 from gateway.cli.run_cmd import run
 from gateway.cli.select_cmd import explain, select
@@ -20,7 +21,6 @@ from gateway.cli.worker_cmd import worker
 
 for command in (
     init,
-    demo,
     run,
     serve,
     db,
@@ -38,6 +38,7 @@ for command in (
     purge,
     agency,
     user,
+    *plugin_commands(),
 ):
     main.add_command(command)
 

@@ -8,7 +8,7 @@ import click
 
 from gateway.cli.main import CliState, pass_state
 from gateway.cli.table import render_table
-from gateway.ops.alerts import AlertMonitor
+from gateway.ops.alerts.monitor import AlertMonitor
 from gateway.storage.repositories.alerts import AlertStates
 
 __all__ = ["alerts"]

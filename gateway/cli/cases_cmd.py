@@ -14,8 +14,8 @@ from gateway.domain.cases import CaseState
 from gateway.domain.events import EventKind
 from gateway.domain.money import Money
 from gateway.domain.state_machine import event_order
-from gateway.pipeline.agency_webhooks import subscriptions
-from gateway.pipeline.decisions import Decision, DecisionRefused, approval_status, decide
+from gateway.pipeline.cases.decisions import Decision, DecisionRefused, approval_status, decide
+from gateway.pipeline.cases.webhooks import subscriptions
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.cases import CaseFilter, CaseRepository, event_from_row
 

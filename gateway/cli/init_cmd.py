@@ -1,25 +1,19 @@
-"""`claimbridge init` and `claimbridge demo`."""
+"""`claimbridge init`."""
 
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
-from typing import Literal
 
 import click
 
 from gateway.cli.main import as_of_date, as_of_option
 from gateway.config import load_config
-from gateway.demo.api_run import run_api_demo
-from gateway.demo.erps import DEMO_ERPS
-from gateway.demo.run import DemoUnavailable, run_demo
-from gateway.pipeline import summary_lines
 from gateway.sample.init import init_folder
 from gateway.storage.database import create_store
 from gateway.storage.migrations import upgrade
 
-__all__ = ["demo", "init"]
+__all__ = ["init"]
 
 
 @click.command()
@@ -39,78 +33,3 @@ def init(folder: Path, as_of: object) -> None:
         store.dispose()
     click.echo(f"created {config_path} and the sample ERP export in {folder / 'erp' / 'exports'}")
     click.echo(f"next: cd {folder} && claimbridge run")
-
-
-@click.command()
-@click.argument("folder", type=click.Path(path_type=Path), default="claimbridge-demo")
-@as_of_option
-@click.option(
-    "--erp",
-    type=click.Choice(sorted(DEMO_ERPS)),
-    default="csv",
-    show_default=True,
-    help="Which simulated ERP to run the loop with.",
-)
-@click.option(
-    "--agency",
-    type=click.Choice(["files", "api"]),
-    default="files",
-    show_default=True,
-    help="A simulated agency that exchanges files, or one that works through REST APIs.",
-)
-@click.option(
-    "--pull",
-    is_flag=True,
-    help="With --agency api: the agency fetches its cases and notices (default: pushed to it).",
-)
-def demo(folder: Path, as_of: object, erp: str, agency: str, pull: bool) -> None:
-    """Run the whole loop in FOLDER with a simulated ERP and a simulated agency.
-
-    Creates FOLDER (with `init`) if needed; run it again and it changes nothing.
-    """
-    if agency == "api":
-        _api_demo(folder, as_of_date(as_of), erp, "pull" if pull else "push")
-        return
-    try:
-        result = run_demo(folder, as_of_date(as_of), say=click.echo, erp=erp)
-    except DemoUnavailable as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    click.echo("")
-    click.echo("First cycle:")
-    click.echo("\n".join(summary_lines(result.first)))
-    click.echo("")
-    click.echo("Second cycle:")
-    click.echo("\n".join(summary_lines(result.second)))
-    click.echo("")
-    click.echo(f"Look at: {result.look_at},")
-    click.echo(f"         {result.folder}/agency (what went to and came from the agency),")
-    click.echo(
-        f"         `claimbridge -c {result.folder}/claimbridge.yaml transfers` (the transfer log)."
-    )
-    if result.first.failed or result.second.failed:
-        sys.exit(1)
-
-
-def _api_demo(folder: Path, as_of: date, erp: str, mode: Literal["push", "pull"]) -> None:
-    missing = DEMO_ERPS[erp].missing()
-    if missing:
-        click.echo(f"error: the {erp} demo cannot run here: {missing}", err=True)
-        sys.exit(2)
-    result = run_api_demo(folder, as_of, say=click.echo, erp=erp, mode=mode)
-    click.echo("")
-    click.echo("First cycle:")
-    click.echo("\n".join(summary_lines(result.first)))
-    click.echo("")
-    click.echo("Second cycle:")
-    click.echo("\n".join(summary_lines(result.second)))
-    click.echo("")
-    click.echo(
-        f"The agency received {result.webhooks} signed webhooks and {result.notices} notices."
-    )
-    click.echo(f"Look at: {result.look_at},")
-    click.echo(
-        f"         `claimbridge -c {result.folder}/claimbridge.yaml transfers` (the transfer log)."
-    )
-    if result.first.failed or result.second.failed:
-        sys.exit(1)

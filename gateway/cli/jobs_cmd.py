@@ -10,9 +10,9 @@ import click
 
 from gateway.cli.main import CliState, pass_state
 from gateway.cli.table import render_table
-from gateway.ops.leases import JobBusy
-from gateway.ops.overview import job_overview
-from gateway.ops.runner import JobRunner, UnknownJob
+from gateway.ops.jobs.leases import JobBusy
+from gateway.ops.jobs.overview import job_overview
+from gateway.ops.jobs.runner import JobRunner, UnknownJob
 from gateway.pipeline import summary_lines
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.jobs import JobRuns

@@ -13,9 +13,9 @@ from gateway.cli.table import render_table
 from gateway.config import Config
 from gateway.domain.money import Money
 from gateway.pipeline import RunContext, Step, run_cycle, summary_lines
-from gateway.pipeline.dry_run import DryRun, dry_run
-from gateway.pipeline.explain import ItemExplanation, explain_item, parse_item_key
-from gateway.pipeline.policy_reports import dry_run_report, explanation_report
+from gateway.pipeline.select.dry_run import DryRun, dry_run
+from gateway.pipeline.select.explain import ItemExplanation, explain_item, parse_item_key
+from gateway.pipeline.select.reports import dry_run_report, explanation_report
 
 __all__ = ["explain", "select"]
 

@@ -8,9 +8,9 @@ import uvicorn
 from gateway.api.ops_app import create_ops_app
 from gateway.cli.main import CliState, pass_state
 from gateway.cli.signals import stop_signals
-from gateway.ops.alerts import AlertMonitor
-from gateway.ops.runner import JobRunner
-from gateway.ops.scheduler import OpsScheduler
+from gateway.ops.alerts.monitor import AlertMonitor
+from gateway.ops.jobs.runner import JobRunner
+from gateway.ops.jobs.scheduler import OpsScheduler
 
 __all__ = ["worker"]
 

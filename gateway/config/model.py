@@ -17,12 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from connectors.secrets import Secret
+from gateway.config.cron import cron_trigger
 from gateway.config.durations import Duration
 from gateway.config.operations import AlertsConfig, RetentionConfig
 from gateway.domain.actions import WriteBackRules
 from gateway.domain.cases import CaseState
 from gateway.rules.rates import RateSeries, parse_rate_entries
 from gateway.rules.spec import PolicyConfig
+from gateway.webhook_signatures import secret_key
 
 __all__ = [
     "AgencyApiConfig",
@@ -135,8 +137,6 @@ class AgencyWebhooksConfig(_Section):
     @field_validator("secret", "previous_secret")
     @classmethod
     def _secret(cls, v: SecretStr | None) -> SecretStr | None:
-        from connectors.webhooks import secret_key
-
         if v is not None:
             secret_key(v.get_secret_value())  # ValueError says what is wrong, never the value
         return v
@@ -202,8 +202,6 @@ class ScheduleConfig(_Section):
     @field_validator("cron")
     @classmethod
     def _cron(cls, v: str) -> str:
-        from gateway.config.cron import cron_trigger
-
         try:
             cron_trigger(v, "UTC")
         except ValueError as exc:

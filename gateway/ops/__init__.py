@@ -1,13 +1,13 @@
 """Operations: scheduled runs safe on several processes (run leases, takeover, misfires),
 the run history, metrics, alerts, transfer retries and retention."""
 
-from gateway.ops.alerts import AlertMonitor
-from gateway.ops.jobs import JobSpec, job_specs
-from gateway.ops.leases import Claimed, JobBusy, Leases
+from gateway.ops.alerts.monitor import AlertMonitor
+from gateway.ops.jobs.leases import Claimed, JobBusy, Leases
+from gateway.ops.jobs.runner import FinishedRun, JobRunner, UnknownJob
+from gateway.ops.jobs.scheduler import OpsScheduler
+from gateway.ops.jobs.specs import JobSpec, job_specs
 from gateway.ops.retention import PurgeReport, purge
 from gateway.ops.retry import RetryRefused, RetryResult, retry_transfer
-from gateway.ops.runner import FinishedRun, JobRunner, UnknownJob
-from gateway.ops.scheduler import OpsScheduler
 
 __all__ = [
     "AlertMonitor",

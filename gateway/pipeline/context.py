@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from gateway.config import Config
 from gateway.domain.actions import WriteBackRules
-from gateway.pipeline.agency_webhooks import subscriptions
+from gateway.pipeline.cases.webhooks import subscriptions
 from gateway.storage.database import Store
 
 __all__ = ["RunContext"]
@@ -33,7 +33,7 @@ class RunContext:
 
     @property
     def webhooks(self) -> Mapping[str, frozenset[str]]:
-        """Agency → the webhook events it subscribes to (gateway.pipeline.agency_webhooks)."""
+        """Agency → the webhook events it subscribes to (gateway.pipeline.cases.webhooks)."""
         return subscriptions(self.config)
 
     @property

@@ -19,13 +19,13 @@ import logging
 from dataclasses import dataclass, field
 
 from gateway.pipeline.context import RunContext
-from gateway.pipeline.extract import SnapshotResult, extract_source
-from gateway.pipeline.handover import HandoverResult, hand_over
-from gateway.pipeline.relay import RelayResult, deliver_notices, deliver_writeback
-from gateway.pipeline.returns import UpdateFileResult, ingest_updates
-from gateway.pipeline.select import SelectionResult, select_cases
+from gateway.pipeline.extract.snapshots import SnapshotResult, extract_source
+from gateway.pipeline.handover.batches import HandoverResult, hand_over
+from gateway.pipeline.relay.outbox import RelayResult, deliver_notices, deliver_writeback
+from gateway.pipeline.relay.webhooks import deliver_webhooks
+from gateway.pipeline.returns.files import UpdateFileResult, ingest_updates
+from gateway.pipeline.select.selection import SelectionResult, select_cases
 from gateway.pipeline.transfers import transfer_scope
-from gateway.pipeline.webhook_relay import deliver_webhooks
 
 __all__ = ["STEPS", "RunSummary", "Step", "run_cycle"]
 

@@ -2,17 +2,17 @@
 tests: it receives pushed cases, notices and webhooks (app), and reports back through
 claimbridge's agency API (client) with realistic event streams (events)."""
 
-from gateway.demo.agency.app import agency_app, app_from_environment
-from gateway.demo.agency.client import AgencyApiClient, PostResult
-from gateway.demo.agency.events import (
+from simulators.agency.app import agency_app, app_from_environment
+from simulators.agency.client import AgencyApiClient, PostResult
+from simulators.agency.events import (
     AgencyCase,
     EventStream,
     Posting,
     event_stream,
     payment_after_recall,
 )
-from gateway.demo.agency.server import free_port, served
-from gateway.demo.agency.state import SimulatedAgency
+from simulators.agency.server import free_port, served
+from simulators.agency.state import SimulatedAgency
 
 __all__ = [
     "AgencyApiClient",

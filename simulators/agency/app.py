@@ -10,7 +10,7 @@ channel and of its webhooks.
 Authentication: `Authorization: Bearer <api key>` or Basic with the key as password (not on
 /webhooks, which is authenticated by its signature). Run on its own:
 
-    uvicorn --factory gateway.demo.agency.app:app_from_environment --port 8090
+    uvicorn --factory simulators.agency.app:app_from_environment --port 8090
 
 with SIM_AGENCY_API_KEY and SIM_AGENCY_WEBHOOK_SECRET in the environment.
 """
@@ -28,8 +28,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from connectors.webhooks import WebhookVerificationError, verify
-from gateway.demo.agency.state import Answer, SimulatedAgency
+from gateway.webhook_signatures import WebhookVerificationError, verify
+from simulators.agency.state import Answer, SimulatedAgency
 
 __all__ = ["agency_app", "app_from_environment"]
 

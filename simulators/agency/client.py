@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from gateway.demo.agency.events import AgencyCase, EventStream, Posting
+from simulators.agency.events import AgencyCase, EventStream, Posting
 
 __all__ = ["AgencyApiClient", "PostResult"]
 

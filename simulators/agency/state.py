@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from gateway.demo.agency.events import AgencyCase
+from simulators.agency.events import AgencyCase
 
 __all__ = ["Answer", "SimulatedAgency"]
 
@@ -29,7 +29,7 @@ class Answer:
 
 @dataclass
 class SimulatedAgency:
-    """A collection agency with a REST API (see gateway.demo.agency.app).
+    """A collection agency with a REST API (see simulators.agency.app).
 
     `api_key`: what claimbridge must send (`Authorization: Bearer <key>`, or Basic with the
     key as password). `webhook_secrets`: "whsec_..." secrets its webhook endpoint accepts.

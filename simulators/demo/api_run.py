@@ -1,7 +1,7 @@
 """`claimbridge demo --agency api`: the loop with an agency that works through REST APIs.
 
 claimbridge's API (uvicorn, in a thread, on a free port) and the simulated agency's own API
-(gateway.demo.agency, likewise) run side by side; everything between them is real HTTP:
+(simulators.agency, likewise) run side by side; everything between them is real HTTP:
 
 1. `init` if needed; the agency in the configuration becomes a REST agency: cases and notices
    pushed to its API (`rest-push`), or, with `pull`, fetched by it (`api`); either way with
@@ -36,10 +36,18 @@ from typing import Literal
 
 from sqlalchemy import select
 
-from connectors.webhooks import new_secret
 from gateway.api import create_app
 from gateway.config import load_config
-from gateway.demo.agency import (
+from gateway.domain.events import EventKind
+from gateway.pipeline import RunContext, RunSummary, Step, run_cycle
+from gateway.pipeline.cases.decisions import Decision, DecisionRefused, decide
+from gateway.sample.init import CONFIG_NAME, init_folder
+from gateway.storage.database import Store, create_store
+from gateway.storage.migrations import upgrade
+from gateway.storage.models import CaseRow
+from gateway.storage.repositories.agency_keys import AgencyKeys
+from gateway.webhook_signatures import new_secret
+from simulators.agency import (
     AgencyApiClient,
     AgencyCase,
     EventStream,
@@ -49,15 +57,7 @@ from gateway.demo.agency import (
     payment_after_recall,
     served,
 )
-from gateway.demo.erps import DEMO_ERPS
-from gateway.domain.events import EventKind
-from gateway.pipeline import RunContext, RunSummary, Step, run_cycle
-from gateway.pipeline.decisions import Decision, DecisionRefused, decide
-from gateway.sample.init import CONFIG_NAME, init_folder
-from gateway.storage.database import Store, create_store
-from gateway.storage.migrations import upgrade
-from gateway.storage.models import CaseRow
-from gateway.storage.repositories.agency_keys import AgencyKeys
+from simulators.demo.erps import DEMO_ERPS
 
 __all__ = ["ApiDemoResult", "run_api_demo"]
 

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from gateway.demo.sap_erp import sap_next_day, sap_prepare
-from gateway.demo.tryton.erp import (
+from gateway.sample.data import day_two_export
+from simulators.demo.sap_erp import sap_next_day, sap_prepare
+from simulators.tryton.erp import (
     tryton_missing,
     tryton_next_day,
     tryton_prepare,
     tryton_running,
 )
-from gateway.sample.data import day_two_export
 
 __all__ = ["DEMO_ERPS", "DemoErp"]
 

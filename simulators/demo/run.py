@@ -20,12 +20,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from gateway.config import load_config
-from gateway.demo.erps import DEMO_ERPS
-from gateway.demo.file_agency import FileAgencySimulator
 from gateway.pipeline import RunContext, RunSummary, run_cycle
 from gateway.sample.init import CONFIG_NAME, init_folder
 from gateway.storage.database import create_store
 from gateway.storage.migrations import upgrade
+from simulators.demo.erps import DEMO_ERPS
+from simulators.file_agency import FileAgencySimulator
 
 __all__ = ["DemoResult", "DemoUnavailable", "run_demo"]
 

@@ -15,8 +15,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from connectors.sap_rfc.simulator import SimulatedSap
 from gateway.sample.init import CONFIG_NAME
+from simulators.sap import SimulatedSap
 
 __all__ = ["CUSTOMERS_PER_COMPANY_CODE", "STATE_FILE", "sap_next_day", "sap_prepare"]
 

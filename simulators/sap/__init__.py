@@ -1,8 +1,8 @@
 """A simulated SAP system that answers RFC calls exactly as SAP does through pyrfc."""
 
-from connectors.sap_rfc.simulator.ledger import COMPANY_CODES, Customer
-from connectors.sap_rfc.simulator.state import DEFAULT_PASSWORD, DEFAULT_USER, SimState, item_key
-from connectors.sap_rfc.simulator.system import SimulatedSap
+from simulators.sap.ledger import COMPANY_CODES, Customer
+from simulators.sap.state import DEFAULT_PASSWORD, DEFAULT_USER, SimState, item_key
+from simulators.sap.system import SimulatedSap
 
 __all__ = [
     "COMPANY_CODES",

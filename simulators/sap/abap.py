@@ -27,7 +27,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.sap_rfc.simulator.rfc_errors import RFC_INVALID_PARAMETER, ExternalRuntimeError
+from simulators.sap.rfc_errors import RFC_INVALID_PARAMETER, ExternalRuntimeError
 
 __all__ = [
     "Abap",

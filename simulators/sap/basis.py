@@ -4,25 +4,23 @@ configured functions and parameters exist)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from connectors.sap_rfc.simulator.abap import Structure
-from connectors.sap_rfc.simulator.ddic import FUNCTIONS, RFC_FUNINT, RFCSI
-from connectors.sap_rfc.simulator.rfc_errors import RFC_ABAP_EXCEPTION, ABAPApplicationError
-
-if TYPE_CHECKING:
-    from connectors.sap_rfc.simulator.system import SimulatedSap
+from simulators.sap.abap import Structure
+from simulators.sap.ddic import FUNCTIONS, RFC_FUNINT, RFCSI
+from simulators.sap.rfc_errors import RFC_ABAP_EXCEPTION, ABAPApplicationError
+from simulators.sap.session import SapSession
 
 __all__ = ["function_interface", "ping", "system_info"]
 
 _EXID = {"C": "C", "N": "N", "D": "D", "P": "P", "I": "I", "STRING": "g"}
 
 
-def ping(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
+def ping(sim: SapSession, p: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def system_info(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
+def system_info(sim: SapSession, p: dict[str, Any]) -> dict[str, Any]:
     return {
         "RFCSI_EXPORT": RFCSI.complete(
             {
@@ -52,7 +50,7 @@ def system_info(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def function_interface(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
+def function_interface(sim: SapSession, p: dict[str, Any]) -> dict[str, Any]:
     name = p["FUNCNAME"]
     interface = FUNCTIONS.get(name)
     if interface is None:

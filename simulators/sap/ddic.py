@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from connectors.sap_rfc.simulator.abap import (
+from simulators.sap.abap import (
     Abap,
     Structure,
     char,

@@ -12,9 +12,9 @@ failure is the RETURN (type E) and no line items come back.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from connectors.sap_rfc.simulator.ddic import (
+from simulators.sap.ddic import (
     BAPI0002_2,
     BAPICUSTOMER_04,
     BAPICUSTOMER_05,
@@ -22,11 +22,9 @@ from connectors.sap_rfc.simulator.ddic import (
     BAPIRET1,
     BAPIRETURN,
 )
-from connectors.sap_rfc.simulator.ledger import COMPANY_CODES, Customer
-from connectors.sap_rfc.simulator.messages import bapiret1, bapiret2, bapireturn
-
-if TYPE_CHECKING:
-    from connectors.sap_rfc.simulator.system import SimulatedSap
+from simulators.sap.ledger import COMPANY_CODES, Customer
+from simulators.sap.messages import bapiret1, bapiret2, bapireturn
+from simulators.sap.session import SapSession
 
 __all__ = [
     "company_code_detail",
@@ -38,7 +36,7 @@ __all__ = [
 
 
 def _readable(
-    sim: SimulatedSap, company_code: str, number: str
+    sim: SapSession, company_code: str, number: str
 ) -> tuple[tuple[str, str, tuple[str, ...]] | None, Customer | None]:
     problem = sim.company_code_problem(company_code)
     if problem is not None:
@@ -52,7 +50,7 @@ def _readable(
     return None, customer
 
 
-def get_open_items(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
+def get_open_items(sim: SapSession, p: dict[str, Any]) -> dict[str, Any]:
     problem, customer = _readable(sim, p["COMPANYCODE"], p["CUSTOMER"])
     if problem is not None or customer is None:
         ident, number, variables = problem or ("F2", "155", ())
@@ -69,7 +67,7 @@ def get_open_items(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
     return {"RETURN": BAPIRETURN.initial(), "LINEITEMS": rows}
 
 
-def get_balanced_items(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
+def get_balanced_items(sim: SapSession, p: dict[str, Any]) -> dict[str, Any]:
     problem, customer = _readable(sim, p["COMPANYCODE"], p["CUSTOMER"])
     if problem is not None or customer is None:
         ident, number, variables = problem or ("F2", "155", ())
@@ -85,7 +83,7 @@ def get_balanced_items(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
     return {"RETURN": BAPIRETURN.initial(), "LINEITEMS": rows}
 
 
-def customer_detail(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
+def customer_detail(sim: SapSession, p: dict[str, Any]) -> dict[str, Any]:
     number, company_code = p["CUSTOMERNO"], p["COMPANYCODE"]
     codes = [company_code] if company_code else list(COMPANY_CODES)
     customer = None
@@ -141,7 +139,7 @@ def customer_detail(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def company_code_detail(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
+def company_code_detail(sim: SapSession, p: dict[str, Any]) -> dict[str, Any]:
     code = p["COMPANYCODEID"]
     if code not in COMPANY_CODES:  # displaying T001 needs no F_BKPF_BUK: existence only
         return {"RETURN": bapireturn("E", "F5", "165", code)}
@@ -166,7 +164,7 @@ def company_code_detail(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def open_customers(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
+def open_customers(sim: SapSession, p: dict[str, Any]) -> dict[str, Any]:
     """Z_CLAIMBRIDGE_OPEN_CUSTOMERS: the customers of a company code with open items. The
     simulator lists every customer of the company code (each has items; those whose items are
     all cleared then return none)."""

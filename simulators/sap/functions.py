@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
 
-from connectors.sap_rfc.simulator import basis, fi_ar, posting, zfunctions
-
-if TYPE_CHECKING:
-    from connectors.sap_rfc.simulator.system import SimulatedSap
+from simulators.sap import basis, fi_ar, posting, zfunctions
+from simulators.sap.session import Handler
 
 __all__ = ["HANDLERS"]
 
-HANDLERS: Mapping[str, Callable[[SimulatedSap, dict[str, Any]], dict[str, Any]]] = {
+HANDLERS: Mapping[str, Handler] = {
     "RFC_PING": basis.ping,
     "RFC_SYSTEM_INFO": basis.system_info,
     "RFC_GET_FUNCTION_INTERFACE": basis.function_interface,

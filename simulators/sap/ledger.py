@@ -267,7 +267,7 @@ class Ledger:
     def _rng(self, customer: Customer, what: str) -> random.Random:
         # Simulated data, not security: the same seed must give the same system.
         seed = f"{self.seed}/{customer.company_code}/{customer.number}/{what}"
-        return random.Random(seed)  # noqa: S311
+        return random.Random(seed)
 
     def master_data(self, customer: Customer) -> dict[str, Any]:
         """The customer's master data: name, address, language, VAT number, authorization

@@ -16,15 +16,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from connectors.sap_rfc.simulator.ddic import BAPIRET2
-from connectors.sap_rfc.simulator.ledger import CURRENCY_DIGITS, customer_line
-from connectors.sap_rfc.simulator.messages import bapiret2
-from connectors.sap_rfc.simulator.state import SimState, item_key
-
-if TYPE_CHECKING:
-    from connectors.sap_rfc.simulator.system import SimulatedSap
+from simulators.sap.ddic import BAPIRET2
+from simulators.sap.ledger import CURRENCY_DIGITS, customer_line
+from simulators.sap.messages import bapiret2
+from simulators.sap.session import Change, SapSession
+from simulators.sap.state import SimState, item_key
 
 __all__ = ["GL_ACCOUNTS", "commit", "document_post", "rollback"]
 
@@ -33,7 +31,7 @@ GL_ACCOUNTS = frozenset({"0000113100", "0000113109", "0000800000", "0000880000"}
 _BUSINESS_TRANSACTIONS = frozenset({"RFBU"})
 
 
-def document_post(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
+def document_post(sim: SapSession, p: dict[str, Any]) -> dict[str, Any]:
     header = p["DOCUMENTHEADER"]
     company_code = header["COMP_CODE"]
     errors: list[dict[str, Any]] = []
@@ -181,8 +179,6 @@ def document_post(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
         for item, row in rows:
             state.documents[item] = row
 
-    from connectors.sap_rfc.simulator.system import Change
-
     sim.defer(
         Change(
             {
@@ -210,11 +206,11 @@ def _date(text: str) -> date:
     return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
-def commit(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
+def commit(sim: SapSession, p: dict[str, Any]) -> dict[str, Any]:
     sim.commit()
     return {"RETURN": BAPIRET2.initial()}
 
 
-def rollback(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
+def rollback(sim: SapSession, p: dict[str, Any]) -> dict[str, Any]:
     sim.rollback()
     return {"RETURN": BAPIRET2.initial()}

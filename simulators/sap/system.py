@@ -15,17 +15,16 @@ delivery quadratic); a process that dies before closing loses them, as a simulat
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from connectors.sap_rfc.simulator.abap import Structure, unknown_field
-from connectors.sap_rfc.simulator.ddic import FUNCTIONS, Parameter
-from connectors.sap_rfc.simulator.ledger import COMPANY_CODES, Customer, Ledger, dats
-from connectors.sap_rfc.simulator.rfc_errors import (
+from simulators.sap.abap import Structure, unknown_field
+from simulators.sap.ddic import FUNCTIONS, Parameter
+from simulators.sap.functions import HANDLERS
+from simulators.sap.ledger import COMPANY_CODES, Customer, Ledger, customer_line, dats
+from simulators.sap.rfc_errors import (
     RFC_ABAP_EXCEPTION,
     RFC_ABAP_RUNTIME_FAILURE,
     RFC_CANCELED,
@@ -35,30 +34,17 @@ from connectors.sap_rfc.simulator.rfc_errors import (
     CommunicationError,
     LogonError,
 )
-from connectors.sap_rfc.simulator.state import DEFAULT_USER, SimState, item_key
+from simulators.sap.session import Change
+from simulators.sap.state import DEFAULT_USER, SimState, item_key
 
 if TYPE_CHECKING:
     from connectors.sap_rfc.options import RfcClientOptions
 
-__all__ = ["Change", "SimulatedSap"]
+__all__ = ["SimulatedSap"]
 
 SYSTEM_ID = "SIM"
 LOGICAL_SYSTEM = "SIMCLNT100"
 FOUND_CACHE = 64  # customers whose generated items stay at hand for item look-ups
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """A change waiting in the session's unit of work: what the change log says, and how it
-    is applied to the state at commit."""
-
-    log: dict[str, str]
-    apply: Callable[[SimState], None]
-    # Items whose rows the change alters (a block, a posted line): to lay it over them.
-    items: tuple[str, ...] = ()
-
-
-Handler = Callable[["SimulatedSap", dict[str, Any]], dict[str, Any]]
 
 
 class SimulatedSap:
@@ -181,8 +167,6 @@ class SimulatedSap:
                 code=RFC_CANCELED,
                 key="RFC_CANCELED",
             )
-        from connectors.sap_rfc.simulator.functions import HANDLERS
-
         result = HANDLERS[function](self, given)
         return self._result(interface, given, result)
 
@@ -364,8 +348,6 @@ class SimulatedSap:
         year: str | None = None,
     ) -> str:
         """Post an invoice line (FB70) for the customer; returns its item key."""
-        from connectors.sap_rfc.simulator.ledger import customer_line
-
         row = customer_line(
             customer, document, year or f"{posted.year:04}", posted, currency, amount, "S"
         )
@@ -386,8 +368,6 @@ class SimulatedSap:
         if found is None:
             raise KeyError(f"no item {key}")
         row, customer = found
-        from connectors.sap_rfc.simulator.ledger import customer_line
-
         year = f"{on.year:04}"
         document = self.state.next_number(customer.company_code, year, "14")
         payment = customer_line(
@@ -411,8 +391,6 @@ class SimulatedSap:
         if found is None:
             raise KeyError(f"no item {key}")
         row, customer = found
-        from connectors.sap_rfc.simulator.ledger import customer_line
-
         year = f"{on.year:04}"
         document = self.state.next_number(customer.company_code, year, "14")
         payment = customer_line(customer, document, year, on, row["CURRENCY"], amount, "H")

@@ -12,13 +12,11 @@ authorization for the company code, 008 unknown kind.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from connectors.sap_rfc.simulator.messages import bapiret2
-from connectors.sap_rfc.simulator.state import SimState, item_key
-
-if TYPE_CHECKING:
-    from connectors.sap_rfc.simulator.system import SimulatedSap
+from simulators.sap.messages import bapiret2
+from simulators.sap.session import Change, SapSession
+from simulators.sap.state import SimState, item_key
 
 __all__ = ["DUNNING_BLOCKS", "dunning_block", "item_note"]
 
@@ -27,7 +25,7 @@ DUNNING_BLOCKS = frozenset({"", "A", "B", "I", "R", "Z"})
 _CLASS = "ZCLAIMBRIDGE"
 
 
-def _item(sim: SimulatedSap, p: dict[str, Any]) -> tuple[str, Any, dict[str, Any] | None]:
+def _item(sim: SapSession, p: dict[str, Any]) -> tuple[str, Any, dict[str, Any] | None]:
     """(item key, the item or None, an error RETURN row or None)."""
     cc, document, year, line = p["I_BUKRS"], p["I_BELNR"], p["I_GJAHR"], p["I_BUZEI"]
     key = item_key(cc, document, year, line)
@@ -42,7 +40,7 @@ def _item(sim: SimulatedSap, p: dict[str, Any]) -> tuple[str, Any, dict[str, Any
     return key, found[0], None
 
 
-def dunning_block(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
+def dunning_block(sim: SapSession, p: dict[str, Any]) -> dict[str, Any]:
     key, row, problem = _item(sim, p)
     if problem is not None:
         return {"RETURN": [problem]}
@@ -58,14 +56,12 @@ def dunning_block(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
         else:
             state.blocks.pop(key, None)
 
-    from connectors.sap_rfc.simulator.system import Change
-
     log = {"function": "Z_CLAIMBRIDGE_DUNNING_BLOCK", "item": key, "action_id": action}
     sim.defer(Change({**log, "value": block}, apply, (key,)))
     return {"RETURN": [bapiret2("S", _CLASS, "000", key, block)]}
 
 
-def item_note(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
+def item_note(sim: SapSession, p: dict[str, Any]) -> dict[str, Any]:
     kind = p["I_KIND"]
     if kind not in ("NOTE", "STATUS"):
         return {"RETURN": [bapiret2("E", _CLASS, "008", kind, parameter="I_KIND")]}
@@ -87,8 +83,6 @@ def item_note(sim: SimulatedSap, p: dict[str, Any]) -> dict[str, Any]:
         state.notes.setdefault(key, []).append(note)
         if kind == "STATUS":
             state.statuses[key] = note["text"]
-
-    from connectors.sap_rfc.simulator.system import Change
 
     log = {"function": "Z_CLAIMBRIDGE_ITEM_NOTE", "item": key, "action_id": action}
     sim.defer(Change({**log, "value": kind}, apply))

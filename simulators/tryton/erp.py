@@ -1,5 +1,5 @@
 """Tryton as the demo's ERP: a real Tryton server in the demo folder (tryton/), seeded with a
-company, its customers, posted invoices and their dunnings (gateway/demo/tryton/facts.py),
+company, its customers, posted invoices and their dunnings (simulators/tryton/facts.py),
 read and written by the rest connector as an integrator configures it."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from gateway.demo.tryton.config import tryton_config, tryton_source_section
-from gateway.demo.tryton.server import TrytonHome, free_port, tryton_missing
+from simulators.tryton.config import tryton_config, tryton_source_section
+from simulators.tryton.server import TrytonHome, free_port, tryton_missing
 
 __all__ = ["DATABASE", "tryton_missing", "tryton_next_day", "tryton_prepare", "tryton_running"]
 

@@ -2,14 +2,14 @@
 (with proteus, Tryton's scripting client), for the demo and the tests. Run it as a program, in
 its own process, so that claimbridge itself never loads Tryton:
 
-    python -m gateway.demo.tryton.seed seed -c trytond.conf -d NAME --as-of 2026-11-20
-    python -m gateway.demo.tryton.seed pay -c trytond.conf -d NAME --invoice 7 --date 2026-11-20
+    python -m simulators.tryton.seed seed -c trytond.conf -d NAME --as-of 2026-11-20
+    python -m simulators.tryton.seed pay -c trytond.conf -d NAME --invoice 7 --date 2026-11-20
 
 `seed` creates a company (EUR), the English chart of accounts, a fiscal year with monthly
 periods, a three-level dunning procedure (14, 30 and 45 days overdue), two payment methods
 (the collection agency's and the bank's), customers, and posts their invoices; then it runs
 the dunning wizards (create + process) at four dates before `--as-of`, as time would. It
-prints what it made as JSON (see `SeedFacts` in gateway/demo/tryton/facts.py).
+prints what it made as JSON (see `SeedFacts` in simulators/tryton/facts.py).
 
 `pay` records a payment of an invoice by its debtor, with the bank payment method (a direct
 payment, seen by claimbridge as the line being reconciled).
@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from gateway.demo.tryton.facts import (
+from simulators.tryton.facts import (
     AGENCY_PAYMENT_METHOD,
     BANK_PAYMENT_METHOD,
     CUSTOMERS,
@@ -242,7 +242,7 @@ def pay(config_file: str, database: str, invoice_id: int, on: date, amount: Deci
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gateway.demo.tryton.seed")
+    parser = argparse.ArgumentParser(prog="python -m simulators.tryton.seed")
     commands = parser.add_subparsers(dest="command", required=True)
     for name in ("seed", "pay"):
         command = commands.add_parser(name)

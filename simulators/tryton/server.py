@@ -140,7 +140,7 @@ class TrytonHome:
             [
                 sys.executable,
                 "-m",
-                "gateway.demo.tryton.seed",
+                "simulators.tryton.seed",
                 "seed",
                 "-c",
                 str(self.config),
@@ -166,7 +166,7 @@ class TrytonHome:
         command = [
             sys.executable,
             "-m",
-            "gateway.demo.tryton.seed",
+            "simulators.tryton.seed",
             "pay",
             "-c",
             str(self.config),

@@ -110,7 +110,7 @@ def prepare(folder: Path, database_url: str, cases: int) -> tuple[Path, str, lis
     from gateway.config import load_config
     from gateway.domain.events import CaseEvent, EventKind, EventOrigin
     from gateway.pipeline import RunContext, Step, run_cycle
-    from gateway.pipeline.case_updates import CaseUpdater
+    from gateway.pipeline.cases.updates import CaseUpdater
     from gateway.sample.init import init_folder
     from gateway.storage.database import create_store
     from gateway.storage.migrations import upgrade

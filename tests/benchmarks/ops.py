@@ -1,7 +1,7 @@
 """Operations benchmark on SQLite: what the run lease, the store's metrics and a purge cost,
 each against its floor (the same work done with bare sqlite3 on the same settings).
 
-    claim      N runs claimed and released through gateway.ops.leases (read the lease row,
+    claim      N runs claimed and released through gateway.ops.jobs.leases (read the lease row,
                conditional UPDATE on its version, insert the run into the history, name it
                on the lease; then release), against the same statements in bare SQL with the
                conditional UPDATE of choices.md, in the same two transactions per run.
@@ -99,8 +99,8 @@ def claim_floor(folder: Path, n: int) -> float:
 
 def claim_claimbridge(folder: Path, n: int) -> float:
     from gateway.config import ScheduleConfig
-    from gateway.ops.jobs import JobSpec
-    from gateway.ops.leases import Claimed, Leases
+    from gateway.ops.jobs.leases import Claimed, Leases
+    from gateway.ops.jobs.specs import JobSpec
 
     store = _store(folder)
     spec = JobSpec.from_config("cycle", ScheduleConfig(job="cycle", cron="* * * * *"))

@@ -7,7 +7,7 @@ channel, against its floor.
     floor        a bare httpx.Client loop POSTing the same bodies (serialised beforehand) with
                  the same headers to the same server: the HTTP round trips alone.
 
-The server is the simulated agency (gateway.demo.agency) under uvicorn, in its own process,
+The server is the simulated agency (simulators.agency) under uvicorn, in its own process,
 for both; every run creates new cases (fresh references), so no answer is a replay.
 
     python -m tests.benchmarks.push                        # 2,000 cases
@@ -34,10 +34,10 @@ from pydantic import SecretStr
 from connectors.agency_rest import RestPushChannel, RestPushOptions, case_body
 from connectors.base import ConnectorContext
 from connectors.rest.options import BearerAuth
-from gateway.demo.agency import free_port
 from gateway.domain.handover import HandoverBatch, HandoverCase
 from gateway.domain.items import Debtor, ItemKey, OpenItem
 from gateway.domain.money import Money
+from simulators.agency import free_port
 
 KEY = "bench-agency-key"
 NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
@@ -49,7 +49,7 @@ def _agency() -> Iterator[str]:
     env = {**os.environ, "SIM_AGENCY_API_KEY": KEY}
     process = subprocess.Popen(  # our own interpreter and module
         [sys.executable, "-m", "uvicorn", "--factory", "--port", str(port), "--log-level",
-         "warning", "--no-access-log", "gateway.demo.agency.app:app_from_environment"],
+         "warning", "--no-access-log", "simulators.agency.app:app_from_environment"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -1,9 +1,9 @@
 """Write-back relay benchmark: outbox messages delivered per second to the CSV write-back, on
 SQLite and on PostgreSQL, against its floor.
 
-    claimbridge  gateway.pipeline.relay.deliver_writeback, pass after pass until the outbox is
-                 empty: claim with a lease (one transaction), map every action through the
-                 writeback-csv mapping and write the file, then mark the messages delivered,
+    claimbridge  gateway.pipeline.relay.outbox.deliver_writeback, pass after pass until the outbox
+                 is empty: claim with a lease (one transaction), map every action through
+                 the writeback-csv mapping and write the file, then mark the messages delivered,
                  guarded by the lease, and log the transfer (another transaction).
     floor        the same pending messages read with plain SQLAlchemy Core, the same 17
                  columns written with the bare csv module, and one UPDATE per message marking
@@ -135,7 +135,7 @@ def measure_floor(url: str, folder: Path) -> tuple[float, int]:
 def measure_claimbridge(url: str, folder: Path) -> tuple[float, int]:
     from gateway.config import load_config
     from gateway.pipeline import RunContext
-    from gateway.pipeline.relay import deliver_writeback
+    from gateway.pipeline.relay.outbox import deliver_writeback
     from gateway.sample.init import init_folder
     from gateway.storage.database import create_store
 

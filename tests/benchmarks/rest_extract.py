@@ -199,11 +199,11 @@ def measure_floor(port: int, folder: Path) -> float:
 
 def measure_claimbridge(port: int, folder: Path) -> float:
     from gateway.config import load_config
-    from gateway.demo.tryton.config import tryton_config, tryton_source_section
     from gateway.pipeline import RunContext, Step, run_cycle
     from gateway.sample.init import init_folder
     from gateway.storage.database import create_store
     from gateway.storage.migrations import upgrade
+    from simulators.tryton.config import tryton_config, tryton_source_section
 
     workspace = folder / "ws"
     config_path = init_folder(workspace, AS_OF)

@@ -46,7 +46,7 @@ def customers_for(items: int) -> int:
 
 
 def measure_floor(items: int) -> tuple[float, int]:
-    from connectors.sap_rfc.simulator import SimulatedSap
+    from simulators.sap import SimulatedSap
 
     sap = SimulatedSap.create(
         base_date=AS_OF,

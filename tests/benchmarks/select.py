@@ -235,7 +235,7 @@ def _context(path: Path) -> Any:
 
 
 def ours_select(path: Path) -> int:
-    from gateway.pipeline.selection_plan import plan_selection
+    from gateway.pipeline.select.plan import plan_selection
     from gateway.rules.policy import compile_policy
     from gateway.rules.spec import PolicyConfig
     from gateway.storage.database import create_store
@@ -249,7 +249,7 @@ def ours_select(path: Path) -> int:
 
 
 def ours_counts(path: Path) -> int:
-    from gateway.pipeline.selection_queries import count_exclusions
+    from gateway.pipeline.select.queries import count_exclusions
 
     store, policy = _context(path)
     with store.unit_of_work(read_only=True) as session:
@@ -259,7 +259,7 @@ def ours_counts(path: Path) -> int:
 
 
 def ours_explain(path: Path, rows: int) -> int:
-    from gateway.pipeline.explain import explain_items
+    from gateway.pipeline.select.explain import explain_items
 
     store, policy = _context(path)
     with store.unit_of_work(read_only=True) as session:
@@ -281,8 +281,8 @@ MEASURES = {
 def _child(kind: str, path: Path, rows: int) -> None:
     if not kind.endswith("-floor"):
         # Importing claimbridge is not part of the measurement (a running gateway has done it).
-        import gateway.pipeline.explain
-        import gateway.pipeline.selection_plan
+        import gateway.pipeline.select.explain
+        import gateway.pipeline.select.plan
         import gateway.rules.policy
         import gateway.storage.database  # noqa: F401
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

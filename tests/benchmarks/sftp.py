@@ -97,7 +97,7 @@ def handover_file(path: Path, cases: int, seed: int = 20261120) -> None:
 
 def status_file(path: Path, events: int, seed: int = 20261121) -> None:
     """An agency status file (the simulated agency's layout): events with payments."""
-    from gateway.demo.file_agency import STATUS_COLUMNS
+    from simulators.file_agency import STATUS_COLUMNS
 
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8", newline="") as handle:

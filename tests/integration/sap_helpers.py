@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from connectors.sap_rfc.simulator import SimulatedSap
+from simulators.sap import SimulatedSap
 from tests.conftest import TODAY, Workspace
 
 STATE = "erp/sap.json"

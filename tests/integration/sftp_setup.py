@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from gateway.demo.file_agency import FileAgencySimulator
+from simulators.file_agency import FileAgencySimulator
 from tests.conftest import TODAY, Workspace
 from tests.sftp_server import SftpServer
 

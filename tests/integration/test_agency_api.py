@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from gateway.api import create_app
 from gateway.api.agency_cases import MAX_DOCUMENT_BYTES
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
-from gateway.pipeline.case_updates import CaseUpdater
-from gateway.pipeline.relay import deliver_notices
+from gateway.pipeline.cases.updates import CaseUpdater
+from gateway.pipeline.relay.outbox import deliver_notices
 from gateway.storage.database import Store
 from gateway.storage.models import (
     AgencyDocumentRow,

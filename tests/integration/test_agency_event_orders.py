@@ -20,8 +20,8 @@ from connectors.base import Delivery, WriteBackResult
 from gateway.domain.actions import ActionKind, WriteBackAction
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.pipeline import RunContext
-from gateway.pipeline.case_updates import CaseUpdater
-from gateway.pipeline.relay import deliver_writeback
+from gateway.pipeline.cases.updates import CaseUpdater
+from gateway.pipeline.relay.outbox import deliver_writeback
 from gateway.storage.database import Store
 from gateway.storage.models import CaseRow, OutboxMessageRow
 from gateway.storage.repositories.cases import CaseRepository

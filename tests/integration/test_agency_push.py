@@ -22,10 +22,10 @@ from connectors.base import (
 from connectors.rest.options import BasicAuth, BearerAuth
 from connectors.testing import NOW, AgencyChannelConformance, sample_batch
 from gateway.config import ConfigError, load_config
-from gateway.demo.agency import SimulatedAgency, agency_app, free_port, served
 from gateway.domain.handover import AgencyNotice, NoticeKind
 from gateway.domain.items import Debtor
 from gateway.domain.money import Money
+from simulators.agency import SimulatedAgency, agency_app, free_port, served
 
 KEY = "sim-key-0f3a9c"
 

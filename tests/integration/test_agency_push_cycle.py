@@ -9,14 +9,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from gateway.demo.agency import SimulatedAgency, agency_app, served
 from gateway.domain.events import EventKind
 from gateway.pipeline import Step, run_cycle
-from gateway.pipeline.decisions import Decision, decide
+from gateway.pipeline.cases.decisions import Decision, decide
 from gateway.storage.database import Store
 from gateway.storage.models import HandoverBatchRow, OutboxMessageRow, TransferRow
 from gateway.storage.repositories.cases import CaseRepository
 from gateway.storage.repositories.outbox import AGENCY_NOTICE
+from simulators.agency import SimulatedAgency, agency_app, served
 from tests.conftest import Workspace
 
 KEY = "cycle-agency-key-77"

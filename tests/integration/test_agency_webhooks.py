@@ -9,18 +9,18 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from connectors.webhooks import new_secret
 from gateway.config import ConfigError
-from gateway.demo.agency import SimulatedAgency, agency_app, free_port, served
 from gateway.domain.events import EventKind
 from gateway.pipeline import Step, run_cycle
-from gateway.pipeline.agency_webhooks import AGENCY_WEBHOOK
-from gateway.pipeline.decisions import Decision, decide
-from gateway.pipeline.webhook_relay import deliver_webhooks
+from gateway.pipeline.cases.decisions import Decision, decide
+from gateway.pipeline.cases.webhooks import AGENCY_WEBHOOK
+from gateway.pipeline.relay.webhooks import deliver_webhooks
 from gateway.storage.database import Store
 from gateway.storage.models import OutboxMessageRow, TransferRow
 from gateway.storage.repositories.cases import CaseRepository
 from gateway.storage.repositories.outbox import RetryPolicy
+from gateway.webhook_signatures import new_secret
+from simulators.agency import SimulatedAgency, agency_app, free_port, served
 from tests.conftest import Workspace
 
 SECRET = new_secret()

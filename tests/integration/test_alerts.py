@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from gateway.ops.alerts import RETRY_BASE, AlertMonitor
-from gateway.ops.leases import Claimed, Leases
-from gateway.ops.runner import JobRunner
+from gateway.ops.alerts.monitor import RETRY_BASE, AlertMonitor
+from gateway.ops.jobs.leases import Claimed, Leases
+from gateway.ops.jobs.runner import JobRunner
 from gateway.pipeline import Step, run_cycle
 from gateway.storage.database import Store
 from gateway.storage.models import OutboxMessageRow

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from gateway.cli import main
 from gateway.config import load_config
-from gateway.demo.api_run import run_api_demo
 from gateway.storage.database import create_store
 from gateway.storage.models import CaseRow
+from simulators.demo.api_run import run_api_demo
 from tests.conftest import TODAY
 
 

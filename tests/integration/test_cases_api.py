@@ -15,7 +15,7 @@ from gateway.api import create_app
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.domain.users import Role
 from gateway.pipeline import Step, run_cycle
-from gateway.pipeline.case_updates import CaseUpdater
+from gateway.pipeline.cases.updates import CaseUpdater
 from gateway.storage.database import Store
 from gateway.storage.models import CaseEventRow, CaseRow, OutboxMessageRow, utcnow
 from gateway.storage.repositories.cases import CaseRepository

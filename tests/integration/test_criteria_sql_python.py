@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from gateway.pipeline.item_facts import load_facts
-from gateway.pipeline.selection_queries import count_exclusions
+from gateway.pipeline.select.item_facts import load_facts
+from gateway.pipeline.select.queries import count_exclusions
 from gateway.rules.fields import ITEM_FIELDS, OPERATORS, FieldKind, Op
 from gateway.rules.policy import CompiledPolicy, compile_policy
 from gateway.rules.spec import PolicyConfig

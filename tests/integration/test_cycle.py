@@ -9,11 +9,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from gateway.demo.file_agency import FileAgencySimulator
 from gateway.pipeline import run_cycle, summary_totals
 from gateway.sample import SAMPLE_FACTS, day_two_export
 from gateway.storage.database import Store
 from gateway.storage.models import CaseRow
+from simulators.file_agency import FileAgencySimulator
 from tests.conftest import TODAY, Workspace
 from tests.integration.helpers import counts, files
 

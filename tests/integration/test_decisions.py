@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gateway.domain import EventKind
 from gateway.pipeline import Step, run_cycle
-from gateway.pipeline.decisions import Decision, DecisionRefused, decide
+from gateway.pipeline.cases.decisions import Decision, DecisionRefused, decide
 from gateway.storage.database import Store
 from gateway.storage.models import CaseRow, OutboxMessageRow
 from tests.conftest import Workspace

@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.api import create_app
 from gateway.api.security import ItUser, it_user
-from gateway.ops.jobs import job_specs
-from gateway.ops.leases import Leases
+from gateway.ops.jobs.leases import Leases
+from gateway.ops.jobs.specs import job_specs
 from gateway.storage.database import Store, create_store
 from tests.conftest import Workspace
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from gateway.config import ScheduleConfig
-from gateway.ops.jobs import JobSpec
-from gateway.ops.leases import Claimed, JobBusy, Leases
-from gateway.ops.runner import JobRunner
+from gateway.ops.jobs.leases import Claimed, JobBusy, Leases
+from gateway.ops.jobs.runner import JobRunner
+from gateway.ops.jobs.specs import JobSpec
 from gateway.pipeline.transfers import run_scope, start_transfer
 from gateway.storage.database import Store
 from gateway.storage.models import JobRunRow, TransferRow

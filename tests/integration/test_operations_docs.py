@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.ops.conditions import __doc__ as conditions_doc
+from gateway.ops.alerts.conditions import __doc__ as conditions_doc
 from gateway.ops.metrics import PROCESS_REGISTRY, StoreCollector
 from gateway.storage.database import Store
 

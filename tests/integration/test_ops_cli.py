@@ -9,8 +9,8 @@ from click.testing import CliRunner, Result
 
 from gateway.cli import main
 from gateway.config import load_config
-from gateway.ops.jobs import job_specs
-from gateway.ops.leases import Leases
+from gateway.ops.jobs.leases import Leases
+from gateway.ops.jobs.specs import job_specs
 from gateway.storage.database import create_store
 from tests.integration.test_cli import folder, invoke
 

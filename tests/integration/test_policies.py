@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from gateway.domain import EventKind
 from gateway.pipeline import Step, run_cycle
-from gateway.pipeline.decisions import Decision, DecisionRefused, approval_status, decide
-from gateway.pipeline.dry_run import dry_run
-from gateway.pipeline.explain import explain_item, parse_item_key
+from gateway.pipeline.cases.decisions import Decision, DecisionRefused, approval_status, decide
+from gateway.pipeline.select.dry_run import dry_run
+from gateway.pipeline.select.explain import explain_item, parse_item_key
 from gateway.storage.database import Store
 from gateway.storage.models import CaseEventRow, CaseRow, PolicyVersionRow, SelectionRunRow
 from tests.conftest import TODAY, Workspace

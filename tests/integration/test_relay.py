@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from connectors.base import ConnectionFailed, Delivery
 from gateway.pipeline import Step, run_cycle
-from gateway.pipeline.relay import _relay
+from gateway.pipeline.relay.outbox import _relay
 from gateway.storage.database import Store
 from gateway.storage.models import OutboxMessageRow
 from gateway.storage.repositories.outbox import ERP_ACTION, Outbox, RetryPolicy

@@ -16,9 +16,9 @@ from connectors.sap_rfc import (
     SapRfcWriteBack,
     SapRfcWriteBackOptions,
 )
-from connectors.sap_rfc.simulator import SimulatedSap
 from connectors.testing import AS_OF, SourceConformance, WriteBackConformance, sample_actions
 from mappings import load_mapping
+from simulators.sap import SimulatedSap
 
 CUSTOMERS = ["100001", "100002", "100017"]  # 100017: authorization group VIP, not readable
 

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from connectors.sap_rfc.simulator import SimulatedSap, item_key
 from gateway.domain.events import EventKind
 from gateway.pipeline import Step, run_cycle
 from gateway.storage.database import Store
@@ -21,6 +20,7 @@ from gateway.storage.models import (
     QuarantinedRecordRow,
     TransferRow,
 )
+from simulators.sap import SimulatedSap, item_key
 from tests.conftest import TODAY, Workspace
 from tests.integration.helpers import counts
 from tests.integration.sap_helpers import CUSTOMERS, sap_of, sap_source, use_sap

@@ -14,10 +14,10 @@ import pytest
 
 from connectors.base import ConfigurationError, ConnectionFailed, ConnectorContext
 from connectors.sap_rfc import SapRfcWriteBack, SapRfcWriteBackOptions
-from connectors.sap_rfc.simulator import SimulatedSap, item_key
 from gateway.domain.actions import ActionKind, WriteBackAction
 from gateway.domain.items import ItemKey
 from mappings import load_mapping, parse_mapping
+from simulators.sap import SimulatedSap, item_key
 from tests.conftest import TODAY
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

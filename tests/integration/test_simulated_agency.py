@@ -10,16 +10,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gateway.demo.agency import AgencyCase, event_stream, payment_after_recall
 from gateway.domain.events import EventKind
 from gateway.domain.money import minor_to_decimal
 from gateway.pipeline import run_cycle
-from gateway.pipeline.agency_events import agency_event
-from gateway.pipeline.case_updates import CaseUpdater
-from gateway.pipeline.decisions import Decision, decide
+from gateway.pipeline.cases.decisions import Decision, decide
+from gateway.pipeline.cases.updates import CaseUpdater
+from gateway.pipeline.returns.events import agency_event
 from gateway.storage.database import Store
 from gateway.storage.models import CaseRow
 from gateway.storage.repositories.cases import CaseRepository
+from simulators.agency import AgencyCase, event_stream, payment_after_recall
 from tests.conftest import Workspace
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

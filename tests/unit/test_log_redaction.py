@@ -91,7 +91,7 @@ def test_keys_that_name_a_secret_and_url_passwords_are_masked(lines: io.StringIO
 
 def test_correlation_ids_are_on_every_line_logged_meanwhile(lines: io.StringIO) -> None:
     with structlog.contextvars.bound_contextvars(run_id=7, job="daily-cycle"):
-        logging.getLogger("gateway.pipeline.extract").info("extracted a file")
+        logging.getLogger("gateway.pipeline.extract.snapshots").info("extracted a file")
         with structlog.contextvars.bound_contextvars(case="CB-0000001"):
             structlog.get_logger().info("case changed")
     logging.getLogger("gateway.x").info("after the run")

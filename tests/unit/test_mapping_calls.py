@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.canonical import action_record
 from gateway.domain.actions import ActionKind, WriteBackAction
 from gateway.domain.items import ItemKey
 from mappings import MappingSpecError, RecordError, list_presets, load_mapping, parse_mapping
+from mappings.canonical import action_record
 
 ACTION = WriteBackAction(
     "CB-0000001:agency:E1:payment:0",

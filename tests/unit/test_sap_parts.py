@@ -11,8 +11,8 @@ from connectors.sap_rfc.alpha import alpha_in, alpha_out
 from connectors.sap_rfc.failures import rfc_failure
 from connectors.sap_rfc.options import SapRfcSourceOptions, SapRfcWriteBackOptions
 from connectors.sap_rfc.returns import failures, messages
-from connectors.sap_rfc.simulator.messages import bapiret2, bapireturn
-from connectors.sap_rfc.simulator.rfc_errors import (
+from simulators.sap.messages import bapiret2, bapireturn
+from simulators.sap.rfc_errors import (
     ABAPApplicationError,
     ABAPRuntimeError,
     CommunicationError,

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from connectors.sap_rfc.simulator import SimulatedSap, item_key
-from connectors.sap_rfc.simulator.abap import Abap, Structure
-from connectors.sap_rfc.simulator.ddic import FUNCTIONS, STRUCTURES
-from connectors.sap_rfc.simulator.ledger import CURRENCY_DIGITS
-from connectors.sap_rfc.simulator.rfc_errors import (
+from simulators.sap import SimulatedSap, item_key
+from simulators.sap.abap import Abap, Structure
+from simulators.sap.ddic import FUNCTIONS, STRUCTURES
+from simulators.sap.ledger import CURRENCY_DIGITS
+from simulators.sap.rfc_errors import (
     ABAPApplicationError,
     ABAPRuntimeError,
     CommunicationError,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.demo.agency.client import RATE_LIMIT_RETRIES, AgencyApiClient
+from simulators.agency.client import RATE_LIMIT_RETRIES, AgencyApiClient
 
 
 def test_a_throttled_post_is_sent_again_with_the_same_key() -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from gateway.ops.scheduler import SlotExecutor
+from gateway.ops.jobs.scheduler import SlotExecutor
 
 
 def test_slots_are_handed_over_in_order_and_late_ones_reported() -> None:

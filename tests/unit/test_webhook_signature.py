@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import standardwebhooks
 
-from connectors.webhooks import (
+from gateway.webhook_signatures import (
     WebhookVerificationError,
     new_secret,
     secret_key,

@@ -3,7 +3,7 @@ clears, whatever the number of processes watching.
 
 `AlertMonitor.check()` (every `alerts.check_every` in each scheduler process, after each run,
 and from `claimbridge alerts check`):
-1. computes the conditions firing now (gateway.ops.conditions);
+1. computes the conditions firing now (gateway.ops.alerts.conditions);
 2. records what changed in `alert_states`, one transaction; a change is a conditional UPDATE
    on the row's version, so that of several processes exactly one records it, and marks a
    notice as pending;
@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 
 from gateway.config import Config
 from gateway.ops import metrics
-from gateway.ops.conditions import current_conditions
-from gateway.ops.notifiers import Notice, NoticeFailed, Notifier, notifiers
+from gateway.ops.alerts.conditions import current_conditions
+from gateway.ops.alerts.notifiers import Notice, NoticeFailed, Notifier, notifiers
 from gateway.storage.database import Store
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.alerts import AlertState, AlertStates

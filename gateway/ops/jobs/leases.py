@@ -15,7 +15,7 @@ row count says who won: exactly one process per slot, on PostgreSQL as on SQLite
 
 A run renews its lease every third of its length; a process that dies stops renewing, and
 once the lease has expired another process takes the run over (on SQLite, only if the owner's
-process is really gone: see gateway.ops.liveness). The run it abandoned is
+process is really gone: see gateway.ops.jobs.liveness). The run it abandoned is
 marked `abandoned` and its transfers still `running` are marked failed; the new run starts
 again from the beginning, which the pipeline makes safe (files by hash, events by id, outbox
 messages by key).
@@ -32,8 +32,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from gateway.ops.jobs import JobSpec
-from gateway.ops.liveness import OwnerLocks, owner_locks_folder
+from gateway.ops.jobs.liveness import OwnerLocks, owner_locks_folder
+from gateway.ops.jobs.specs import JobSpec
 from gateway.storage.database import Store
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.jobs import JobLeases, JobRuns, LeaseView

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from gateway.ops.jobs import JobSpec
+from gateway.ops.jobs.specs import JobSpec
 from gateway.storage.database import Store
 from gateway.storage.models import JobRunRow
 from gateway.storage.repositories.jobs import JobLeases, JobRuns, LeaseView

@@ -1,7 +1,7 @@
 """Running scheduled jobs: claim, run with a renewed lease, record, count.
 
 `JobRunner` is what the scheduler, the CLI (`claimbridge jobs run`) and the API call. A run is
-always claimed first (gateway.ops.leases); then it runs with its lease renewed every third of
+always claimed first (gateway.ops.jobs.leases); then it runs with its lease renewed every third of
 the lease by a heartbeat thread, and ends with its outcome and figures written to the run
 history and the lease released. Log lines during a run carry its `run_id` and `job`.
 """
@@ -20,8 +20,8 @@ import structlog
 from gateway.config import Config
 from gateway.logs import redact_text
 from gateway.ops import metrics
-from gateway.ops.jobs import JobOutcome, JobSpec, job_specs, run_job
-from gateway.ops.leases import Claimed, JobBusy, Leases
+from gateway.ops.jobs.leases import Claimed, JobBusy, Leases
+from gateway.ops.jobs.specs import JobOutcome, JobSpec, job_specs, run_job
 from gateway.pipeline import RunContext
 from gateway.pipeline.transfers import run_scope
 from gateway.storage.database import Store

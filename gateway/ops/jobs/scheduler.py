@@ -2,7 +2,7 @@
 
 Every process (`claimbridge worker`, `claimbridge serve`) runs the same schedules from the
 configuration; APScheduler never shares a job store between processes. When a slot comes,
-each process asks the store for it (gateway.ops.leases) and exactly one runs it.
+each process asks the store for it (gateway.ops.jobs.leases) and exactly one runs it.
 
 Misfires are handled explicitly: each job's slots are handled one after the other in a thread
 of the job's own (`SlotExecutor`), and a slot that cannot start within the job's
@@ -27,8 +27,8 @@ from apscheduler.executors.base import BaseExecutor
 from apscheduler.executors.pool import ThreadPoolExecutor as InternalExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from gateway.ops.alerts import AlertMonitor
-from gateway.ops.runner import FinishedRun, JobRunner
+from gateway.ops.alerts.monitor import AlertMonitor
+from gateway.ops.jobs.runner import FinishedRun, JobRunner
 from gateway.storage.models import utcnow
 
 __all__ = ["OpsScheduler", "SlotExecutor"]

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from gateway.domain.actions import WriteBackRules
 from gateway.domain.cases import AT_AGENCY, BEFORE_SUBMISSION, CaseState
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
-from gateway.pipeline.agency_webhooks import Subscriptions
-from gateway.pipeline.case_updates import Applied, CaseUpdater
+from gateway.pipeline.cases.updates import Applied, CaseUpdater
+from gateway.pipeline.cases.webhooks import Subscriptions
 from gateway.storage.models import CaseRow
 from gateway.storage.repositories.policies import ApprovalRepository
 

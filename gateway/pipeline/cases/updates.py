@@ -24,7 +24,7 @@ from gateway.domain.handover import AgencyNotice, NoticeKind
 from gateway.domain.items import ItemKey
 from gateway.domain.money import Money
 from gateway.domain.state_machine import fold
-from gateway.pipeline.agency_webhooks import Subscriptions, WebhookOutbox
+from gateway.pipeline.cases.webhooks import Subscriptions, WebhookOutbox
 from gateway.storage.models import CaseItemRow, CaseRow, OpenItemRow
 from gateway.storage.repositories.cases import CaseRepository, event_from_row
 from gateway.storage.repositories.outbox import (

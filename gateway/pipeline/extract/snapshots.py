@@ -32,9 +32,9 @@ from connectors.base import Clearing, ConnectorError, FormatError, Outcome, Snap
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.domain.items import ItemKey
 from gateway.domain.money import Money
-from gateway.pipeline.case_updates import CaseUpdater
+from gateway.pipeline.cases.updates import CaseUpdater
 from gateway.pipeline.context import RunContext
-from gateway.pipeline.item_rows import (
+from gateway.pipeline.extract.item_rows import (
     DEBTOR_TARGETS,
     ITEM_TARGETS,
     KEY_TARGETS,

@@ -21,9 +21,9 @@ from gateway.domain.cases import CaseState
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.domain.handover import HandoverBatch, HandoverCase
 from gateway.domain.money import Money
-from gateway.pipeline.case_updates import CaseUpdater
-from gateway.pipeline.claims import ClaimsRefresher
+from gateway.pipeline.cases.updates import CaseUpdater
 from gateway.pipeline.context import RunContext
+from gateway.pipeline.handover.claims import ClaimsRefresher
 from gateway.pipeline.transfers import fail_transfer, start_transfer
 from gateway.storage.models import CaseRow, HandoverBatchRow
 from gateway.storage.repositories.cases import CaseRepository

@@ -1,7 +1,7 @@
 """Delivers the outbox's webhook messages to an agency's endpoint, signed (Standard Webhooks).
 
-The relay machinery is gateway.pipeline.relay's (lease, backoff with full jitter, dead letters,
-per-case order, one transfer log entry per pass); this module only says how one message is
+The relay machinery is gateway.pipeline.relay.outbox's (lease, backoff with full jitter, dead
+letters, per-case order, one transfer log entry per pass); this module only says how one message is
 sent and how the answer is taken:
 
     2xx                               delivered
@@ -24,11 +24,11 @@ from typing import Any
 import httpx
 
 from connectors.base import Delivery
-from connectors.webhooks import signature_headers
-from gateway.pipeline.agency_webhooks import AGENCY_WEBHOOK
+from gateway.pipeline.cases.webhooks import AGENCY_WEBHOOK
 from gateway.pipeline.context import RunContext
-from gateway.pipeline.relay import RelayResult, _relay
+from gateway.pipeline.relay.outbox import RelayResult, _relay
 from gateway.storage.repositories.outbox import RetryPolicy
+from gateway.webhook_signatures import signature_headers
 
 __all__ = ["CHANNEL", "deliver_webhooks", "webhook_body"]
 

@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.base import ConnectorError, FormatError, Outcome, Snapshot
-from gateway.pipeline.agency_events import agency_event
-from gateway.pipeline.case_updates import CaseUpdater
+from gateway.pipeline.cases.updates import CaseUpdater
 from gateway.pipeline.context import RunContext
+from gateway.pipeline.returns.events import agency_event
 from gateway.pipeline.transfers import (
     fail_transfer,
     log_failed,

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.domain.actions import WriteBackRules
-from gateway.pipeline.agency_events import agency_event
-from gateway.pipeline.case_updates import CaseUpdater
+from gateway.pipeline.cases.updates import CaseUpdater
+from gateway.pipeline.returns.events import agency_event
 from gateway.storage.models import CaseRow
 from mappings import RecordError
 

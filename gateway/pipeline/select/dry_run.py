@@ -11,13 +11,13 @@ from datetime import date, datetime
 from typing import Any
 
 from gateway.pipeline.context import RunContext
-from gateway.pipeline.select import plan_figures
-from gateway.pipeline.selection_plan import (
+from gateway.pipeline.select.plan import (
     PlannedCase,
     SelectionPlan,
     claim_planned,
     plan_selection,
 )
+from gateway.pipeline.select.selection import plan_figures
 from gateway.storage.repositories.policies import PolicyRepository
 
 __all__ = ["DefinitionChange", "DryRun", "LastRun", "definition_changes", "dry_run"]

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from gateway.domain.items import ItemKey
 from gateway.domain.money import Money
-from gateway.pipeline.item_facts import load_facts
-from gateway.pipeline.selection_plan import PlannedCase, claim_planned, plan_selection
+from gateway.pipeline.select.item_facts import load_facts
+from gateway.pipeline.select.plan import PlannedCase, claim_planned, plan_selection
 from gateway.rules.criteria import Verdict
 from gateway.rules.facts import ItemFacts
 from gateway.rules.interest import ItemClaim

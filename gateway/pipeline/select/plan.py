@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from gateway.pipeline.selection_queries import (
+from gateway.pipeline.select.queries import (
     CriterionCount,
     Group,
     GroupKey,

@@ -11,9 +11,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from gateway.domain.money import minor_to_decimal
-from gateway.pipeline.dry_run import DryRun
-from gateway.pipeline.explain import ItemExplanation
-from gateway.pipeline.selection_plan import PlannedCase
+from gateway.pipeline.select.dry_run import DryRun
+from gateway.pipeline.select.explain import ItemExplanation
+from gateway.pipeline.select.plan import PlannedCase
 from gateway.rules.criteria import Verdict
 
 __all__ = [

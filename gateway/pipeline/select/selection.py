@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.domain.money import Money
-from gateway.pipeline.case_updates import CaseUpdater
+from gateway.pipeline.cases.updates import CaseUpdater
 from gateway.pipeline.context import RunContext
-from gateway.pipeline.selection_plan import (
+from gateway.pipeline.select.plan import (
     PlannedCase,
     SelectionPlan,
     claim_planned,

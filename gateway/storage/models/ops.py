@@ -16,7 +16,7 @@ __all__ = ["AlertStateRow", "JobLeaseRow", "JobRunRow"]
 class JobLeaseRow(Base):
     """One row per job: the newest slot decided (run or missed) and the lease of the run in
     progress. Every change bumps `version` and is made with `WHERE version = <as read>`, so
-    that of several processes deciding at once exactly one succeeds (see gateway.ops.leases).
+    that of several processes deciding at once exactly one succeeds (see gateway.ops.jobs.leases).
     """
 
     __tablename__ = "job_leases"

@@ -1,5 +1,5 @@
 """A real Tryton server for the session: one database built and seeded once (through Tryton's
-own wizards, see gateway/demo/tryton/seed.py), copied for the tests that write to it, every
+own wizards, see simulators/tryton/seed.py), copied for the tests that write to it, every
 copy served by one `trytond` on loopback.
 
 Building costs about 40 s of CPU (module activation, then seeding), so the seeded database is
@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 
-from gateway.demo.tryton import facts as facts_module
-from gateway.demo.tryton import seed, server
-from gateway.demo.tryton.config import tryton_config, tryton_source_section
-from gateway.demo.tryton.server import TrytonHome, free_port, tryton_missing
+from simulators.tryton import facts as facts_module
+from simulators.tryton import seed, server
+from simulators.tryton.config import tryton_config, tryton_source_section
+from simulators.tryton.server import TrytonHome, free_port, tryton_missing
 from tests.conftest import TODAY, Workspace
 from tests.integration.tryton.rpc import TrytonRpc
 
@@ -119,7 +119,7 @@ def tryton(
 
 def use_tryton(workspace: Workspace, tryton: TrytonSession, database: str) -> Workspace:
     """The workspace's ERP becomes Tryton database `database` (the configuration an
-    integrator writes: gateway/demo/tryton/config.py)."""
+    integrator writes: simulators/tryton/config.py)."""
     section = tryton_source_section(tryton.url(database), str(tryton.home.password_file))
     text = workspace.config_path.read_text(encoding="utf-8")
     workspace.config_path.write_text(tryton_config(text, section), encoding="utf-8")

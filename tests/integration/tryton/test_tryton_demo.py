@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from gateway.cli import main
-from gateway.demo import erps
-from gateway.demo.tryton.server import tryton_missing
+from simulators.demo import erps
+from simulators.tryton.server import tryton_missing
 
 
 @pytest.fixture

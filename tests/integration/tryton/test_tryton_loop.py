@@ -11,10 +11,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from gateway.demo.file_agency import FileAgencySimulator
 from gateway.pipeline import RunContext, run_cycle, summary_totals
 from gateway.storage.database import Store
 from gateway.storage.models import CaseRow
+from simulators.file_agency import FileAgencySimulator
 from tests.conftest import TODAY, Workspace
 from tests.integration.tryton.conftest import TrytonSession, database_of
 

@@ -1,0 +1,1 @@
+"""Repositories: reads and writes of one area each, on the session they are given."""

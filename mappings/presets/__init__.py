@@ -1,0 +1,1 @@
+"""The shipped mapping presets (YAML), read with `preset:NAME`."""
