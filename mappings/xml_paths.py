@@ -8,10 +8,11 @@ own name and its ancestors' names.
 A field's path is an XPath 1.0 expression relative to the record element (`c:Amt`,
 `c:Amt/@Ccy`, `../../c:BookgDt/c:Dt`, `concat(c:A, ' ', c:B)`, `count(c:Ustrd)`). Its value is
 the text of the first node it selects (XPath's string value), None when it selects nothing;
-a number or a boolean is written as text. Paths of the common form (`../` steps up, child
-steps down, an optional `[n]` and a final `@attribute`) are evaluated without the XPath
-engine; others by lxml's XPath. Elements above the record are read as far as the file has
-reached: what comes after the record in the file is not there yet.
+a number or a boolean is written as text. `$position` is the record's number among the
+records of its parent element (1 for the first transaction of an entry). Paths of the common
+form (`../` steps up, child steps down, an optional `[n]` and a final `@attribute`) are
+evaluated without the XPath engine; others by lxml's XPath. Elements above the record are
+read as far as the file has reached: what comes after the record is not there yet.
 
 A prefix that stands for several namespace URIs (versions of a standard) is bound to the one
 the file declares (`bind`).
@@ -28,8 +29,9 @@ from lxml import etree
 
 __all__ = ["FieldPath", "RecordPath", "bind", "compile_field", "compile_record_path"]
 
-# The value of a path, read from a record element: text, or None when nothing is selected.
-Reader = Callable[[Any], str | None]
+# The value of a path, read from a record element and its position among the records of its
+# parent (the XPath variable $position): text, or None when nothing is selected.
+Reader = Callable[[Any, int], str | None]
 
 _NAME = r"[A-Za-z_][\w.-]*"
 _QNAME = rf"(?:{_NAME}:)?{_NAME}"
@@ -127,7 +129,7 @@ def compile_field(text: str, binding: Mapping[str, str]) -> FieldPath:
         return FieldPath(text, _fast_reader(fast.group("up"), fast.group("down"), binding))
     try:
         xpath = etree.XPath(path, namespaces=dict(binding), smart_strings=False)
-        xpath(etree.Element("probe"))  # undeclared prefixes and unknown functions show here
+        xpath(etree.Element("probe"), position=1)  # undeclared prefixes, unknown functions
     except etree.XPathError as exc:
         raise ValueError(f"path {text!r} is not a usable XPath: {exc}") from None
     return FieldPath(text, _xpath_reader(xpath))
@@ -175,7 +177,7 @@ def _fast_reader(up: str, down: str, binding: Mapping[str, str]) -> Reader:
         clark_steps.append(_clark(prefix, name, binding) + (bracket + rest))
     child = "/".join(clark_steps) or None
 
-    def read(record: Any) -> str | None:
+    def read(record: Any, position: int = 1) -> str | None:
         element = record
         for _ in range(levels):
             element = element.getparent()
@@ -196,8 +198,8 @@ def _fast_reader(up: str, down: str, binding: Mapping[str, str]) -> Reader:
 
 
 def _xpath_reader(xpath: Any) -> Reader:
-    def read(record: Any) -> str | None:
-        result = xpath(record)
+    def read(record: Any, position: int = 1) -> str | None:
+        result = xpath(record, position=position)
         if isinstance(result, list):
             if not result:
                 return None

@@ -56,8 +56,8 @@ class _Bound:
             test = etree.XPath(f"boolean({record.predicate})", namespaces=binding)
             self.predicate = test
         control = layout.control
-        self.amount: Callable[[Any], str | None] | None = None
-        self.currency: Callable[[Any], str | None] | None = None
+        self.amount: Callable[[Any, int], str | None] | None = None
+        self.currency: Callable[[Any, int], str | None] | None = None
         if control is not None and control.amount and control.currency:
             self.amount = compile_field(control.amount, binding).read
             self.currency = compile_field(control.currency, binding).read
@@ -106,6 +106,8 @@ def _records(
     )
     bound: _Bound | None = None
     number = 0
+    parent: Any = None
+    position = 0
     totals: dict[str, Decimal] = {}
     try:
         for _, element in context:
@@ -119,9 +121,14 @@ def _records(
                 _release(element)
                 continue
             number += 1
-            values = [read(element) for read in bound.readers]
+            if element.getparent() is parent:
+                position += 1
+            else:
+                parent, position = element.getparent(), 1
+            values = [read(element, position) for read in bound.readers]
             if bound.amount is not None and bound.currency is not None:
-                _add(totals, bound.amount(element), bound.currency(element), number, label)
+                amount, currency = bound.amount(element, 1), bound.currency(element, 1)
+                _add(totals, amount, currency)
             yield RawRecord(f"record {number} (line {element.sourceline})", values)
             _release(element)
     except etree.XMLSyntaxError as exc:
@@ -137,9 +144,7 @@ def _records(
         _check_control(layout, binding, root, number, totals, label)
 
 
-def _add(
-    totals: dict[str, Decimal], amount: str | None, currency: str | None, number: int, label: str
-) -> None:
+def _add(totals: dict[str, Decimal], amount: str | None, currency: str | None) -> None:
     if not amount:
         return
     try:
@@ -160,7 +165,7 @@ def _check_control(
 ) -> None:
     control = layout.control
     assert control is not None  # noqa: S101 - checked by the caller
-    stated = compile_field(control.records, binding).read(root)
+    stated = compile_field(control.records, binding).read(root, 1)
     if stated is None:
         return  # the sender states no control totals in this file
     try:
@@ -179,7 +184,7 @@ def _check_control(
     xpath = etree.XPath(control.totals, namespaces=binding)
     stated_totals: dict[str, Decimal] = {}
     for element in xpath(root):
-        currency = (currency_of(element) or "").strip().upper()
+        currency = (currency_of(element, 1) or "").strip().upper()
         try:
             stated_totals[currency] = Decimal((element.text or "").strip())
         except InvalidOperation:
