@@ -10,7 +10,7 @@ from gateway.api.request_ids import RequestIds
 from gateway.api.routers import ROUTERS
 from gateway.config import Config
 from gateway.storage.database import Store
-from gateway.web import install_console
+from gateway.web.console import install_console
 
 __all__ = ["create_app"]
 

@@ -1,5 +1,5 @@
-"""The web console: Jinja2 pages with HTMX for accounting and IT, served at /ui."""
+"""The web console: Jinja2 pages with HTMX for accounting and IT, served at /ui.
 
-from gateway.web.console import install_console
-
-__all__ = ["install_console"]
+`gateway.web.console.install_console(app)` serves it from the API's application; nothing under
+gateway/web imports gateway.api (the console shares the API's role matrix through
+gateway.domain.users, and its store and configuration through the application's state)."""

@@ -1,7 +1,7 @@
 """Who may see a page or do an action of the console: the signed-in user and their role.
 
-The roles are the API's (gateway.api.security: `READERS`, `DECIDERS`, `OPERATORS`), so a page
-admits exactly whom the endpoint behind it admits:
+The roles are the API's (gateway.domain.users: `READERS`, `DECIDERS`, `OPERATORS`, which
+gateway.api.security admits by), so a page admits exactly whom the endpoint behind it admits:
 
     @router.get("/ui/cases")
     def work_list(request: Request, user: Reader) -> HTMLResponse: ...
@@ -20,9 +20,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from gateway.api.deps import get_store
-from gateway.api.security import DECIDERS, OPERATORS, READERS
-from gateway.domain.users import Role
+from gateway.config import Config
+from gateway.domain.users import DECIDERS, OPERATORS, READERS, Role
 from gateway.storage.database import Store
 from gateway.storage.models import utcnow
 from gateway.web.csrf import check_origin, check_token, session_token
@@ -30,6 +29,7 @@ from gateway.web.forms import Form, read_form
 from gateway.web.sessions import COOKIE, SignedIn, find_session
 
 __all__ = [
+    "ConfigDep",
     "Decider",
     "NotAdmitted",
     "Operator",
@@ -37,8 +37,23 @@ __all__ = [
     "Reader",
     "SignInRequired",
     "SignedInUser",
+    "StoreDep",
     "signed_in",
 ]
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _config(request: Request) -> Config:
+    config: Config = request.app.state.config
+    return config
+
+
+StoreDep = Annotated[Store, Depends(_store)]
+ConfigDep = Annotated[Config, Depends(_config)]
 
 
 class SignInRequired(Exception):
@@ -58,7 +73,7 @@ class NotAdmitted(Exception):
         self.roles = roles
 
 
-def signed_in(request: Request, store: Annotated[Store, Depends(get_store)]) -> SignedIn:
+def signed_in(request: Request, store: StoreDep) -> SignedIn:
     found = find_session(store, request.cookies.get(COOKIE, ""), utcnow())
     if found is None:
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")

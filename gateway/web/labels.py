@@ -8,7 +8,15 @@ from gateway.domain.events import EventKind
 from gateway.domain.users import Role
 from gateway.web.nav import N_
 
-__all__ = ["EVENT_LABELS", "ROLE_LABELS", "STATE_LABELS", "event_label", "state_label"]
+__all__ = [
+    "EVENT_LABELS",
+    "ORIGIN_LABELS",
+    "ROLE_LABELS",
+    "STATE_LABELS",
+    "event_label",
+    "origin_label",
+    "state_label",
+]
 
 STATE_LABELS: dict[str, str] = {
     CaseState.SELECTED: N_("Proposed"),
@@ -60,6 +68,18 @@ ROLE_LABELS: dict[str, str] = {
     Role.INTEGRATOR: N_("integrator"),
     Role.IT: N_("IT"),
 }
+
+
+ORIGIN_LABELS: dict[str, str] = {
+    "gateway": N_("claimbridge"),
+    "creditor": N_("accounting"),
+    "agency": N_("the agency"),
+    "erp": N_("the ERP"),
+}
+
+
+def origin_label(origin: str) -> str:
+    return ORIGIN_LABELS.get(origin, origin)
 
 
 def state_label(state: str) -> str:

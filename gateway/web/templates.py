@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from gateway.i18n import LANGUAGES, LocaleFormats, translations
-from gateway.web.labels import ROLE_LABELS, event_label, state_label
+from gateway.web.labels import ROLE_LABELS, event_label, origin_label, state_label
 
 __all__ = ["STATIC", "environment", "vendor_path"]
 
@@ -66,5 +66,6 @@ def environment(language: str) -> Environment:
     env.globals["lang"] = language
     env.globals["state_label"] = state_label
     env.globals["event_label"] = event_label
+    env.globals["origin_label"] = origin_label
     env.globals["role_labels"] = ROLE_LABELS
     return env

@@ -19,7 +19,18 @@ from functools import cache
 from typing import Any
 
 from babel.numbers import get_currency_precision, list_currencies
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from gateway.storage.models import CaseApprovalRow, CaseItemRow, CaseRow, DebtorRow, OpenItemRow
@@ -83,8 +94,8 @@ def hundredths(
         (currency.in_(zero), minor * 100)
     ]
     for digits, codes in more:
-        whens.append((currency.in_(codes), minor / (10 ** (digits - 2))))
-    return case(*whens, else_=minor)
+        whens.append((currency.in_(codes), minor // (10 ** (digits - 2))))
+    return cast(case(*whens, else_=minor), BigInteger)
 
 
 class WorkList:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from fastapi import APIRouter
 
 from gateway.web.nav import NavEntry
-from gateway.web.pages import signin, work_list
+from gateway.web.pages import case_page, debtor_sheet, signin, work_list
 
 __all__ = ["PAGES", "Page"]
 
@@ -23,4 +23,6 @@ class Page:
 PAGES: list[Page] = [
     Page(signin.router),
     Page(work_list.router, work_list.NAV),
+    Page(case_page.router),
+    Page(debtor_sheet.router),
 ]

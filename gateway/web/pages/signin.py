@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from gateway.api.deps import get_store
 from gateway.i18n import LANGUAGES
-from gateway.storage.database import Store
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.web_sessions import WebSessions
-from gateway.web.auth import PostedForm, SignedInUser
+from gateway.web.auth import PostedForm, SignedInUser, StoreDep
 from gateway.web.csrf import SIGNIN_COOKIE, CsrfRefused, check_origin, new_signin_token
 from gateway.web.forms import read_form
 from gateway.web.render import LANGUAGE_COOKIE, gettext, render
@@ -22,7 +18,6 @@ __all__ = ["home_path", "router"]
 
 router = APIRouter(include_in_schema=False)
 
-StoreDep = Annotated[Store, Depends(get_store)]
 HOME = "/ui/cases"
 _YEAR = 365 * 24 * 3600
 

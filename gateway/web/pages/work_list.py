@@ -10,22 +10,21 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Any
 
 from babel.numbers import NumberFormatError, parse_decimal
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import HTMLResponse
 
-from gateway.api.deps import ConfigDep, get_store
-from gateway.api.security import DECIDERS, READERS
 from gateway.domain.cases import CaseState
+from gateway.domain.users import DECIDERS, READERS
 from gateway.pipeline.decisions import allowed_decisions
 from gateway.pipeline.explain import explain_items
 from gateway.storage.database import Store
 from gateway.storage.models import PolicyVersionRow
 from gateway.storage.repositories.cases import CaseRepository
 from gateway.storage.repositories.work_list import CaseLine, Sort, WorkList, WorkListQuery
-from gateway.web.auth import Decider, PostedForm, Reader
+from gateway.web.auth import ConfigDep, Decider, PostedForm, Reader, StoreDep
 from gateway.web.case_decisions import DECISIONS, Outcome, decide_cases
 from gateway.web.nav import N_, NavEntry
 from gateway.web.render import gettext, is_htmx, language_of, render
@@ -35,7 +34,6 @@ __all__ = ["NAV", "router"]
 router = APIRouter(include_in_schema=False)
 NAV = [NavEntry("/ui/cases", N_("Work list"), READERS, order=10)]
 
-StoreDep = Annotated[Store, Depends(get_store)]
 PAGE_SIZE = 50
 AWAITING = (CaseState.SELECTED.value, CaseState.ON_HOLD.value)
 BULK = ("approve", "hold", "dismiss")
