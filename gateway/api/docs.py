@@ -48,7 +48,8 @@ def redoc(request: Request) -> HTMLResponse:
     return _page(
         f"{request.app.title} – API (ReDoc)",
         "",
-        f'<div id="redoc" data-openapi-url="{schema}"></div>'
-        f'<script src="{STATIC}{vendor_path("redoc", "redoc.standalone.js")}"></script>'
+        # ReDoc 3 is an ES module: our script imports it and starts it without telemetry.
+        f'<div id="redoc" data-openapi-url="{schema}" '
+        f'data-redoc="{STATIC}{vendor_path("redoc", "redoc.standalone.js")}"></div>'
         f'<script src="{STATIC}apidocs/redoc-init.js"></script>',
     )
