@@ -12,6 +12,7 @@ from gateway.api import (
     case_decisions,
     case_timeline,
     cases,
+    docs,
     health,
     jobs,
     metrics,
@@ -23,6 +24,7 @@ __all__ = ["ROUTERS"]
 
 ROUTERS: list[APIRouter] = [
     health.router,
+    docs.router,
     policies.router,
     metrics.router,
     transfers.router,

@@ -15,7 +15,7 @@ from gateway.storage.models.ops import AlertStateRow, JobLeaseRow, JobRunRow
 from gateway.storage.models.outbox import OutboxMessageRow
 from gateway.storage.models.policies import CaseApprovalRow, PolicyVersionRow, SelectionRunRow
 from gateway.storage.models.transfers import QuarantinedRecordRow, ReceivedFileRow, TransferRow
-from gateway.storage.models.users import UserRow, UserTokenRow
+from gateway.storage.models.users import UserRow, UserTokenRow, WebSessionRow
 
 __all__ = [
     "AgencyApiKeyRow",
@@ -44,6 +44,7 @@ __all__ = [
     "UserRow",
     "UserTokenRow",
     "UtcDateTime",
+    "WebSessionRow",
     "extraction_seen",
     "metadata",
     "utcnow",

@@ -1,7 +1,7 @@
 """bank payments for accounting
 
-Revision ID: 0013_bank_payments
-Revises: 0012_heads
+Revision ID: 0014_bank_payments
+Revises: 0013_console
 Create Date: 2026-12-05 08:44:42.657342
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0013_bank_payments'
-down_revision: str | Sequence[str] | None = '0012_heads'
+revision: str = '0014_bank_payments'
+down_revision: str | Sequence[str] | None = '0013_console'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
