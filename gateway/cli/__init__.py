@@ -10,6 +10,7 @@ from gateway.cli.init_cmd import init
 from gateway.cli.jobs_cmd import jobs
 from gateway.cli.main import main
 from gateway.cli.outbox_cmd import outbox
+from gateway.cli.payments_cmd import payments
 from gateway.cli.plugins import plugin_commands
 from gateway.cli.purge_cmd import purge
 from gateway.cli.run_cmd import run
@@ -38,6 +39,7 @@ for command in (
     purge,
     agency,
     user,
+    payments,
     *plugin_commands(),
 ):
     main.add_command(command)
