@@ -19,6 +19,8 @@ PACKAGES = "gateway|connectors|mappings|simulators"
 DOTTED = re.compile(rf"(?<![\w./-])((?:{PACKAGES})(?:\.\w+)+)")
 # Keys of the configuration file that read like module names (an agency's `mappings:` section).
 CONFIG_KEYS = {"mappings.agency_events", "mappings.handover", "mappings.notices"}
+# Files a doc's worked example creates (docs/architecture.md, "Adding a page").
+EXAMPLES = {"gateway/web/pages/transfer_log.py", "gateway/web/templates/transfer_log.html"}
 PATH = re.compile(rf"(?<![\w./-])((?:{PACKAGES})/[\w/.-]*\w)")
 
 
@@ -45,7 +47,7 @@ def test_every_module_a_doc_names_exists(doc: Path) -> None:
         {n for n in DOTTED.findall(text) if n not in CONFIG_KEYS and not resolves(n)}
     )
     missing_paths = sorted(
-        {p for p in PATH.findall(text) if not (ROOT / p).exists() and "*" not in p}
+        {p for p in PATH.findall(text) if not (ROOT / p).exists() and p not in EXAMPLES}
     )
     assert (missing_modules, missing_paths) == ([], [])
 
