@@ -15,7 +15,7 @@ from gateway.api.deps import ReadSession
 from gateway.api.security import AccountingUser
 from gateway.domain.cases import CaseState
 from gateway.domain.events import PAYMENT_KINDS, EventKind
-from gateway.pipeline.case_history import case_history
+from gateway.pipeline.cases.history import case_history
 from gateway.storage.models import CaseEventRow, OutboxMessageRow
 
 __all__ = ["Timeline", "router"]

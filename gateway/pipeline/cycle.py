@@ -19,10 +19,10 @@ import enum
 import logging
 from dataclasses import dataclass, field
 
-from gateway.pipeline.bank_payments import StatementResult, receive_statements
 from gateway.pipeline.context import RunContext
 from gateway.pipeline.extract.snapshots import SnapshotResult, extract_source
 from gateway.pipeline.handover.batches import HandoverResult, hand_over
+from gateway.pipeline.payments.bank_statements import StatementResult, receive_statements
 from gateway.pipeline.relay.outbox import RelayResult, deliver_notices, deliver_writeback
 from gateway.pipeline.relay.webhooks import deliver_webhooks
 from gateway.pipeline.returns.files import UpdateFileResult, ingest_updates

@@ -13,8 +13,8 @@ from starlette.responses import HTMLResponse, Response
 from gateway.domain.cases import CaseState
 from gateway.domain.events import PAYMENT_KINDS, EventKind
 from gateway.domain.users import DECIDERS
-from gateway.pipeline.case_history import case_history
 from gateway.pipeline.cases.decisions import allowed_decisions, approval_status
+from gateway.pipeline.cases.history import case_history
 from gateway.storage.models import AgencyDocumentRow, DebtorRow
 from gateway.storage.repositories.cases import CaseRepository
 from gateway.web.auth import ConfigDep, Decider, PostedForm, Reader, StoreDep
