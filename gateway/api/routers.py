@@ -8,6 +8,7 @@ from gateway.api import (
     agency_cases,
     agency_events,
     agency_notices,
+    bank_payments,
     case_decisions,
     case_timeline,
     cases,
@@ -34,4 +35,5 @@ ROUTERS: list[APIRouter] = [
     cases.router,
     case_timeline.router,
     case_decisions.router,
+    bank_payments.router,
 ]

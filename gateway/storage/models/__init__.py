@@ -7,6 +7,7 @@ from gateway.storage.models.agency_api import (
     AgencyNoticeAckRow,
     IdempotencyKeyRow,
 )
+from gateway.storage.models.bank_payments import BankPaymentRow
 from gateway.storage.models.base import Base, UtcDateTime, metadata, utcnow
 from gateway.storage.models.cases import CaseEventRow, CaseItemRow, CaseRow, HandoverBatchRow
 from gateway.storage.models.items import DebtorRow, OpenItemRow, extraction_seen
@@ -22,6 +23,7 @@ __all__ = [
     "AgencyDocumentRow",
     "AgencyNoticeAckRow",
     "AlertStateRow",
+    "BankPaymentRow",
     "Base",
     "CaseApprovalRow",
     "CaseEventRow",
