@@ -29,11 +29,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.base import Clearing, ConnectorError, FormatError, Outcome, Snapshot
-from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.domain.items import ItemKey
-from gateway.domain.money import Money
 from gateway.pipeline.case_updates import CaseUpdater
 from gateway.pipeline.context import RunContext
+from gateway.pipeline.direct_payments import DirectPayments
 from gateway.pipeline.item_rows import (
     DEBTOR_TARGETS,
     ITEM_TARGETS,
@@ -50,7 +49,6 @@ from gateway.pipeline.transfers import (
     settle_snapshot,
     start_transfer,
 )
-from gateway.storage.models import CaseItemRow, CaseRow, OpenItemRow
 from gateway.storage.repositories.items import (
     ActiveItem,
     DebtorBuffer,
@@ -404,62 +402,33 @@ def _direct_payments(
     """Items of cases in play that were cleared or reduced by this snapshot."""
     if not before:
         return 0
-    items = ItemRepository(session)
-    after = items.open_amounts(list(before))
+    after = ItemRepository(session).open_amounts(list(before))
     updater = CaseUpdater(session, ctx.writeback_rules, ctx.now(), ctx.webhooks)
+    payments = DirectPayments(session, updater)
     count = 0
     for item_id, active in before.items():
-        old_minor = active.open_amount_minor
         new_minor, seen_in, is_open = after[item_id]
-        # What the ERP should show now: less what the agency collected (the write-back posts
-        # it to the ERP) and what was paid directly before; only less than that is new.
-        expected = old_minor
-        share = session.get(CaseItemRow, active.case_item_id)
-        if share is not None:
-            expected = min(
-                old_minor,
-                share.handed_over_minor - share.collected_minor - share.paid_directly_minor,
-            )
-        if not is_open:
-            paid, how = expected, "cleared"
-        elif seen_in == transfer_id and new_minor < expected:
-            paid, how = expected - new_minor, "reduced"
-        else:
-            continue
-        if paid <= 0:
-            continue
-        case = session.get(CaseRow, active.case_id)
-        item = session.get(OpenItemRow, item_id)
-        if case is None or item is None:
-            continue
-        currency = active.currency
-        clearing = clearings.get(item_id) if how == "cleared" else None
+        if is_open and seen_in != transfer_id:
+            continue  # not in this snapshot (a customer that could not be read): no news
+        occurred_at, cleared_text = ctx.now(), ""
+        clearing = None if is_open else clearings.get(item_id)
         if clearing is not None:
             # The ERP knows when the debtor paid: the event carries that day, not the run's.
             occurred_at = datetime.combine(clearing.on, clock_time(), tzinfo=UTC)
-            how_text = f"cleared in {source} on {clearing.on.isoformat()}" + (
+            cleared_text = f"cleared in {source} on {clearing.on.isoformat()}" + (
                 f" by document {clearing.document}" if clearing.document else ""
             )
-        else:
-            occurred_at = ctx.now()
-            how_text = (
-                f"cleared in {source}"
-                if how == "cleared"
-                else f"open amount reduced in {source} from {Money(old_minor, currency)} "
-                f"to {Money(new_minor, currency)}"
-            )
-        note = (
-            f"item {item.company_code}/{item.document_number}/{item.fiscal_year}/{item.line_item} "
-            + how_text
-        )
-        event = CaseEvent(
-            kind=EventKind.DIRECT_PAYMENT,
-            origin=EventOrigin.ERP,
+        payment = payments.from_open_amount(
+            item_id=item_id,
+            case_id=active.case_id,
+            case_item_id=active.case_item_id,
+            old_minor=active.open_amount_minor,
+            new_minor=new_minor if is_open else None,
+            occurred_at=occurred_at,
             external_id=f"{source}:{transfer_id}:{item_id}",
-            occurred_at=min(occurred_at, ctx.now()),
-            amount=paid,
-            note=note,
+            seen_in=source,
+            cleared_text=cleared_text,
         )
-        if not updater.apply(case, event, transfer_id=transfer_id, item_id=item_id).duplicate:
+        if payment is not None and payments.record(payment, transfer_id):
             count += 1
     return count
