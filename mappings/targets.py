@@ -17,8 +17,8 @@ from typing import Any
 from babel import Locale
 
 from gateway.domain.actions import ActionKind
+from gateway.domain.currencies import currency_problem
 from gateway.domain.events import AGENCY_STATUS_KINDS, EventKind
-from gateway.domain.money import is_known_currency
 from mappings.errors import FieldError
 
 __all__ = ["KINDS", "WRITEBACK_ACTIONS", "MappingKind", "Target", "TargetType"]
@@ -62,8 +62,9 @@ def _territories() -> frozenset[str]:
 
 def _currency(value: Any) -> Any:
     code = value.strip().upper()
-    if not is_known_currency(code):
-        raise FieldError("unknown currency (expected an ISO 4217 code such as EUR)", value)
+    problem = currency_problem(code)
+    if problem is not None:
+        raise FieldError(problem, value)
     return code
 
 
