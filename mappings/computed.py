@@ -30,12 +30,13 @@ def _days(value: Any, name: str) -> int:
 
 
 def sap_net_due_date(
-    baseline: Any,
+    baseline: Any = None,
     net_days: Any = None,
     days1: Any = None,
     days2: Any = None,
     debit_credit: Any = None,
     invoice_ref: Any = None,
+    document_date: Any = None,
 ) -> date:
     """SAP's net due date of a customer line item (what function NET_DUE_DATE_GET computes).
 
@@ -44,9 +45,17 @@ def sap_net_due_date(
     (NETTERMS / ZBD3T); without them plus the second cash-discount days (DSCT_DAYS2 / ZBD2T);
     without those plus the first (DSCT_DAYS1 / ZBD1T). The baseline date alone is never the due
     date of an invoice with terms.
+
+    An empty baseline date (ZFBDT initial: lines migrated from a legacy system, or posted by
+    an interface that left it out) is the document date, as SAP's own due-date function
+    (DETERMINE_DUE_DATE) takes it; without a document date either, the line is refused.
     """
+    if baseline is None or baseline == "":
+        baseline = document_date
+        if baseline is None or baseline == "":
+            raise FieldError("baseline date and document date are both empty", None)
     if not isinstance(baseline, date):
-        raise FieldError("baseline date is missing or not a date", baseline)
+        raise FieldError("baseline date is not a date", baseline)
     credit = str(debit_credit or "").strip().upper() == "H"
     if credit and not str(invoice_ref or "").strip():
         return baseline
@@ -113,7 +122,7 @@ COMPUTED: Mapping[str, ComputedRule] = {
             "sap_net_due_date",
             sap_net_due_date,
             frozenset({"baseline"}),
-            frozenset({"net_days", "days1", "days2", "debit_credit", "invoice_ref"}),
+            frozenset({"net_days", "days1", "days2", "debit_credit", "invoice_ref", "document_date"}),
             "SAP net due date from the baseline date and payment terms",
         ),
         ComputedRule(

@@ -5,7 +5,8 @@ run refused (nothing stored) when the cause is not one customer."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -245,3 +246,41 @@ def test_one_connection_serves_the_run_and_is_closed(workspace: Workspace, store
     source.close()
     sap.call("RFC_PING")  # a call after closing opens a new connection
     assert sap.connections_opened == 2
+
+
+def test_an_empty_baseline_date_counts_from_the_document_date_as_sap_does(
+    workspace: Workspace, store: Store
+) -> None:
+    """A line migrated from a legacy system with ZFBDT initial: BAPI3007_2 gives BLINE_DATE
+    '00000000'; SAP's due-date function takes the document date instead, and so do we."""
+    sap = use_sap(workspace, sap_source('["1000"]'))
+    customer = sap.ledger.customer("1000", 3)
+    invoiced = TODAY - timedelta(days=70)
+    sap.add_invoice(
+        customer,
+        "1899000001",
+        Decimal("250.00"),
+        "EUR",
+        TODAY - timedelta(days=60),
+        net_days=30,
+        baseline=date.min,
+        document_date=invoiced,
+    )
+    (row,) = [
+        r
+        for r in sap.call(
+            "BAPI_AR_ACC_GETOPENITEMS",
+            COMPANYCODE="1000",
+            CUSTOMER=customer.number,
+            KEYDATE=KEYDATE,
+        )["LINEITEMS"]
+        if r["DOC_NO"] == "1899000001"
+    ]
+    assert row["BLINE_DATE"] == "00000000"  # what SAP sends for an initial date
+    extract(workspace, store)
+    with store.unit_of_work(read_only=True) as session:
+        reasons = [q.reason for q in session.scalars(select(QuarantinedRecordRow))]
+    assert not [r for r in reasons if "baseline" in r], reasons
+    item = stored(store)[("1000", "1899000001")]
+    assert item.net_due_date == invoiced + timedelta(days=30)
+    assert item.document_date == invoiced
