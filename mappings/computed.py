@@ -122,7 +122,9 @@ COMPUTED: Mapping[str, ComputedRule] = {
             "sap_net_due_date",
             sap_net_due_date,
             frozenset({"baseline"}),
-            frozenset({"net_days", "days1", "days2", "debit_credit", "invoice_ref", "document_date"}),
+            frozenset(
+                {"net_days", "days1", "days2", "debit_credit", "invoice_ref", "document_date"}
+            ),
             "SAP net due date from the baseline date and payment terms",
         ),
         ComputedRule(
