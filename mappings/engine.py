@@ -95,6 +95,9 @@ class _Compiler:
         # field path → (column, str methods) for the fields read from one column: the fast path
         # computes them inline (methods None: other steps, whose result is remembered per text)
         self.inline: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+        # inbound target → the columns its field reads (all of them, through every source)
+        self.target_columns: dict[str, set[str]] = {}
+        self.target = ""  # the target being compiled
 
     def field(
         self, spec: FieldSpec, path: str, allowed: Mapping[str, str] | None
@@ -114,6 +117,7 @@ class _Compiler:
                     return None
             else:
                 self.columns[name] = self.columns.get(name, True) and spec.optional
+                self.target_columns.setdefault(self.target, set()).add(name)
                 if all(step.name in INLINE_METHODS for step in spec.steps):
                     self.inline[path] = (name, tuple(INLINE_METHODS[s.name] for s in spec.steps))
                 else:
@@ -438,8 +442,10 @@ class CompiledMapping:
         columns: Mapping[str, bool],
         inline: Mapping[str, tuple[str, tuple[str, ...] | None]] | None = None,
         calls: Mapping[str, CompiledCall] | None = None,
+        target_columns: Mapping[str, set[str]] | None = None,
     ) -> None:
         self.spec = spec
+        self._target_columns = {k: frozenset(v) for k, v in (target_columns or {}).items()}
         self.source = source
         self._fields = fields
         self._columns = dict(columns)
@@ -530,6 +536,32 @@ class CompiledMapping:
         return RecordMapper(
             mapper.mapping, mapper.targets, mapper.getters, frozen, generate(frozen, mapper.getters)
         )
+
+    def columns_of_targets(self, targets: Sequence[str]) -> list[str]:
+        """Inbound: the columns the fields of `targets` read, in a stable order."""
+        return sorted({c for t in targets for c in self._target_columns.get(t, ())})
+
+    def cells(
+        self, targets: Sequence[str], columns: Sequence[str] | None = None
+    ) -> Callable[[Any], tuple[Any, ...]]:
+        """A function giving a record's cells in the columns `targets` read: records whose
+        cells are equal map to equal values for those targets (a mapping is a function of the
+        cells it reads). `columns`: the header of records given as sequences (as for `bind`);
+        None for records given as mappings."""
+        names = self.columns_of_targets(targets)
+        if columns is not None:
+            index: dict[str, int] = {}
+            for i, column in enumerate(columns):
+                index.setdefault(column, i)
+            present = [index[n] for n in names if n in index]
+            if not present:
+                return lambda row: ()
+            if len(present) == 1:
+                (only,) = present
+                return lambda row: (row[only],)
+            return itemgetter(*present)
+        getters = [_mapping_access(n) for n in names]
+        return lambda row: tuple([g(row) for g in getters])
 
     def for_records(self) -> RecordMapper:
         """A mapper for records given as mappings (RFC table rows, JSON objects). A dotted
@@ -625,6 +657,7 @@ def compile_mapping(spec: MappingSpec, source: str = "<mapping>") -> CompiledMap
                     f"{', '.join(known)})"
                 )
                 continue
+            compiler.target = name
             factory = compiler.field(field_spec, f"fields.{name}", None)
             if factory:
                 factories[name] = factory
@@ -647,7 +680,9 @@ def compile_mapping(spec: MappingSpec, source: str = "<mapping>") -> CompiledMap
     }
     if compiler.problems:
         raise MappingSpecError(source, compiler.problems)
-    return CompiledMapping(spec, source, compiled, compiler.columns, compiler.inline, calls)
+    return CompiledMapping(
+        spec, source, compiled, compiler.columns, compiler.inline, calls, compiler.target_columns
+    )
 
 
 def _compile_call(compiler: _Compiler, action: str, spec: CallSpec) -> CompiledCall | None:

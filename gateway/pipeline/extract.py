@@ -199,6 +199,9 @@ def _load(
     except ColumnsError as exc:
         raise FormatError(f"{label}: {exc}") from None
     item_mapper, debtor_mapper = mapper.subset(ITEM_TARGETS), mapper.subset(DEBTOR_TARGETS)
+    # A line's debtor data is a function of the cells it is mapped from: a line whose cells
+    # are those already taken for its debtor needs no mapping, any other line is checked.
+    debtor_cells = mapping.cells(DEBTOR_TARGETS, stream.columns)
     # Items of cases in play, with their open amounts before this snapshot (rows are written
     # while the file streams): what went down or disappeared was paid directly.
     in_cases = {a.item_id: a for a in ItemRepository(session).active_items(source)}
@@ -223,7 +226,7 @@ def _load(
     # Names bound once: the loop below runs for every line of every export. The item mapper's
     # generated function is called directly; whatever it cannot map, the mapper maps with its
     # field getters or explains.
-    add_item, debtor_known, records = writer.add, debtors.seen, 0
+    add_item, taken, records = writer.add, debtors.taken, 0
     map_item = item_mapper.fast or item_mapper
     for position, values, problem, whole_debtor, clearing in stream.records:
         if clearing is not None:
@@ -254,9 +257,15 @@ def _load(
                 mapped = item_mapper(values)
             staged = build_item(mapped)
             debtor_number = staged[4]
-            # Every line of a snapshot carries the debtor's current master data: map it once
-            # per debtor (within the buffer's window), not on each of its items.
-            debtor = None if debtor_number in debtor_known else build_debtor(debtor_mapper(values))
+            # Every line carries its debtor's data, and every line's is checked; most lines
+            # repeat the cells already taken for their debtor: nothing to map again.
+            cells = debtor_cells(values)
+            kept = taken.get(debtor_number)
+            debtor = (
+                None
+                if kept is not None and kept[0] == cells
+                else build_debtor(debtor_mapper(values))
+            )
         except RecordError as exc:
             where = str(position)
             quarantine(Quarantined(where, str(exc), exc.fields, values))
@@ -270,7 +279,8 @@ def _load(
             continue
         add_item(line, staged)
         if debtor is not None:
-            debtors.add(debtor_number, debtor)
+            # different data for one debtor: the most recent document's wins, in any order
+            debtors.add(debtor_number, debtor, cells, (staged[5], staged[1], staged[2], staged[3]))
         company_codes.add(staged[0])
     result.records = records
     writer.flush()
