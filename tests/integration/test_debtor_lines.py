@@ -22,7 +22,10 @@ HEADER = (
 def line(doc: str, name: str = "Müller GmbH", country: str = "DE", **kw: str) -> str:
     street = kw.get("street", "Hauptstr. 1")
     dated = kw.get("dated", "2026-07-01")
-    return f"1000,{doc},2026,001,C1,{name},{street},Stuttgart,{country},{dated},2026-08-01,EUR,100.00,3"
+    return (
+        f"1000,{doc},2026,001,C1,{name},{street},Stuttgart,{country},{dated},"
+        "2026-08-01,EUR,100.00,3"
+    )
 
 
 def extract(workspace: Workspace, store: Store, lines: list[str]) -> None:
