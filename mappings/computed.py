@@ -12,9 +12,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from mappings.errors import FieldError
+from mappings.legal_forms import has_legal_form
 from mappings.transforms import to_decimal
 
-__all__ = ["COMPUTED", "ComputedRule", "sap_net_due_date"]
+__all__ = [
+    "COMPUTED",
+    "ComputedRule",
+    "checked_sign",
+    "debtor_kind_from_name",
+    "sap_net_due_date",
+]
 
 
 def _days(value: Any, name: str) -> int:
@@ -102,6 +109,54 @@ def signed(amount: Any, indicator: Any, negative: Any = "H", positive: Any = "S"
     raise FieldError(f"unknown debit/credit indicator (allowed: {', '.join(allowed)})", indicator)
 
 
+def checked_sign(amount: Any, indicator: Any, negative: Any = "H", positive: Any = "S") -> Any:
+    """An amount written with its own sign, whose debit/credit indicator must agree with it
+    (exports that give both: `-50,00` and `H`): a credit (the `negative` indicator) may not be
+    positive, a debit (`positive`) may not be negative; zero goes with either. The amount is
+    kept as written; a disagreement is an error (it would turn a credit into a claim)."""
+    amount = to_decimal(amount)
+    if amount is None:
+        return None
+    code = str(indicator or "").strip().upper()
+    if code in _codes(negative):
+        if amount > 0:
+            raise FieldError(
+                f"the amount is positive but its indicator {code} says credit (negative)", amount
+            )
+        return amount
+    if code in _codes(positive):
+        if amount < 0:
+            raise FieldError(
+                f"the amount is negative but its indicator {code} says debit (positive)", amount
+            )
+        return amount
+    allowed = sorted(_codes(negative) | _codes(positive))
+    raise FieldError(f"unknown debit/credit indicator (allowed: {', '.join(allowed)})", indicator)
+
+
+def debtor_kind_from_name(
+    name: Any,
+    name2: Any = None,
+    vat_id: Any = None,
+    registration: Any = None,
+    legal_forms: Any = None,
+) -> str:
+    """'company' when the debtor shows itself as one (a VAT number, a registration number, a
+    legal form such as GmbH, SARL or Ltd in either name line: mappings/legal_forms.py, plus
+    the mapping's own `legal_forms`), otherwise 'person': consumer terms are the safe side
+    when an export does not say (a consumer owes less interest and no flat fee)."""
+    if str(vat_id or "").strip() or str(registration or "").strip():
+        return "company"
+    extra: tuple[str, ...] = ()
+    if legal_forms:
+        forms = legal_forms if isinstance(legal_forms, list | tuple) else [legal_forms]
+        extra = tuple(str(f) for f in forms)
+    for text in (name, name2):
+        if text and has_legal_form(str(text), extra):
+            return "company"
+    return "person"
+
+
 @dataclass(frozen=True, slots=True)
 class ComputedRule:
     name: str
@@ -133,6 +188,20 @@ COMPUTED: Mapping[str, ComputedRule] = {
             frozenset({"amount", "indicator"}),
             frozenset({"negative", "positive"}),
             "an amount signed by a debit/credit indicator (S/H by default)",
+        ),
+        ComputedRule(
+            "checked_sign",
+            checked_sign,
+            frozenset({"amount", "indicator"}),
+            frozenset({"negative", "positive"}),
+            "a signed amount whose debit/credit indicator must agree with its sign",
+        ),
+        ComputedRule(
+            "debtor_kind_from_name",
+            debtor_kind_from_name,
+            frozenset({"name"}),
+            frozenset({"name2", "vat_id", "registration", "legal_forms"}),
+            "person or company from the legal form in the name, a VAT or registration number",
         ),
         ComputedRule(
             "add_days",
