@@ -11,6 +11,7 @@ from gateway.cli.jobs_cmd import jobs
 from gateway.cli.main import main
 from gateway.cli.outbox_cmd import outbox
 from gateway.cli.purge_cmd import purge
+from gateway.cli.rates_cmd import rates
 from gateway.cli.run_cmd import run
 from gateway.cli.select_cmd import explain, select
 from gateway.cli.serve_cmd import serve
@@ -38,6 +39,7 @@ for command in (
     purge,
     agency,
     user,
+    rates,
 ):
     main.add_command(command)
 
