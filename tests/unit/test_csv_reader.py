@@ -81,7 +81,7 @@ def test_a_preamble_of_any_length_ends_at_the_named_header(tmp_path: Path) -> No
 def test_a_preamble_without_the_named_header_refuses_the_file(tmp_path: Path) -> None:
     path = tmp_path / "opos.csv"
     path.write_text("Offene Posten\nKonto-Nr;Name\n1;x\n", encoding="utf-8")
-    with pytest.raises(FormatError, match=r"opos.csv: no header line whose first column is 'Konto'"):
+    with pytest.raises(FormatError, match=r"opos.csv: no header line whose first column is"):
         records(path, delimiter=";", header_starts_with="Konto")
 
 
