@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from mappings.errors import FieldError
@@ -20,6 +21,7 @@ __all__ = [
     "ComputedRule",
     "checked_sign",
     "debtor_kind_from_name",
+    "instalment_open_amount",
     "sap_net_due_date",
 ]
 
@@ -157,6 +159,67 @@ def debtor_kind_from_name(
     return "person"
 
 
+def _listed(value: Any) -> list[Any]:
+    if value is None or value == "":
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def instalment_open_amount(
+    amount: Any,
+    to_pay: Any = None,
+    line: Any = None,
+    lines: Any = None,
+    amounts: Any = None,
+    due_dates: Any = None,
+    settled: Any = None,
+) -> Any:
+    """What is still open on one line of an invoice whose ERP knows only what the whole
+    invoice still expects (Tryton's `amount_to_pay`): the invoice's paid share (its open lines'
+    amounts less `to_pay`) is spread over its open lines, the one due first first (what
+    § 366 (2) BGB applies to a payment that names no debt), and this line keeps the rest.
+
+    `lines`, `amounts`, `due_dates` and `settled` describe every line of the invoice, in one
+    order (a line whose `settled` is not empty, e.g. reconciled, is out of it); `line` is this
+    line's id. Without `to_pay` (a line that belongs to no invoice) the amount is open in full.
+    A credit note (negative amounts) is spread the same way, towards zero.
+    """
+    own = to_decimal(amount)
+    expected = to_decimal(to_pay)
+    if own is None or expected is None:
+        return own
+    ids = _listed(lines)
+    values = [to_decimal(v) for v in _listed(amounts)]
+    days = _listed(due_dates)
+    done = _listed(settled) or [None] * len(ids)
+    if not ids:
+        ids, values, days, done = [line], [own], [None], [None]
+    if not (len(ids) == len(values) == len(days) == len(done)):
+        raise FieldError(
+            f"the invoice's lines, amounts, due dates and settled flags differ in number "
+            f"({len(ids)}, {len(values)}, {len(days)}, {len(done)})",
+            line,
+        )
+    sign = -1 if sum((v or 0 for v in values), Decimal(0)) < 0 else 1
+    open_lines = sorted(
+        (
+            (day or date.max, str(ident), sign * (value or Decimal(0)), ident)
+            for ident, value, day, flag in zip(ids, values, days, done, strict=True)
+            if flag is None or flag == "" or flag is False
+        ),
+        key=lambda entry: entry[:2],
+    )
+    if str(line) not in {entry[1] for entry in open_lines}:
+        return own
+    paid = sum((entry[2] for entry in open_lines), Decimal(0)) - sign * expected
+    for _, ident, value, _ in open_lines:
+        share = min(max(paid, Decimal(0)), max(value, Decimal(0)))
+        paid -= share
+        if ident == str(line):
+            return sign * (value - share)
+    return own
+
+
 @dataclass(frozen=True, slots=True)
 class ComputedRule:
     name: str
@@ -202,6 +265,13 @@ COMPUTED: Mapping[str, ComputedRule] = {
             frozenset({"name"}),
             frozenset({"name2", "vat_id", "registration", "legal_forms"}),
             "person or company from the legal form in the name, a VAT or registration number",
+        ),
+        ComputedRule(
+            "instalment_open_amount",
+            instalment_open_amount,
+            frozenset({"amount"}),
+            frozenset({"to_pay", "line", "lines", "amounts", "due_dates", "settled"}),
+            "what is open on one instalment when the ERP knows what the whole invoice expects",
         ),
         ComputedRule(
             "add_days",

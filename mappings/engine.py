@@ -621,6 +621,8 @@ def _positional(position: int | None, steps: Sequence[Step]) -> Getter:
 
 
 def _mapping_access(column: str) -> Getter:
+    if "*" in column.split("."):
+        return _every_element(column)
     if "." not in column:
         return lambda row: row.get(column)
     path = column.split(".")
@@ -638,6 +640,35 @@ def _mapping_access(column: str) -> Getter:
         return value
 
     return nested
+
+
+def _every_element(column: str) -> Getter:
+    """`lines.*.amount`: the values at `amount` of every element of the list `lines`, as a
+    list (empty when there is none). Works on nested records and on records flattened to
+    dotted fields (`lines.0.amount`, `lines.1.amount`...). One `*` per column."""
+    head, _, tail = column.partition(".*")
+    tail = tail.lstrip(".")
+    inner = _mapping_access(tail) if tail else (lambda value: value)
+    outer = _mapping_access(head)
+
+    def every(row: Any) -> Any:
+        found = outer(row)
+        if isinstance(found, list):
+            return [inner(e) if isinstance(e, Mapping) or not tail else None for e in found]
+        values = []
+        index = 0
+        while True:  # flattened: head.0.tail, head.1.tail... as long as there are elements
+            prefix = f"{head}.{index}"
+            key = f"{prefix}.{tail}" if tail else prefix
+            if key in row:
+                values.append(row[key])
+            elif not any(k.startswith(prefix + ".") or k == prefix for k in row):
+                return values
+            else:
+                values.append(None)
+            index += 1
+
+    return every
 
 
 def compile_mapping(spec: MappingSpec, source: str = "<mapping>") -> CompiledMapping:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from datetime import time as clock_time
 
@@ -415,8 +415,19 @@ def _direct_payments(
     after = ItemRepository(session).open_amounts(list(before))
     updater = CaseUpdater(session, ctx.writeback_rules, ctx.now(), ctx.webhooks)
     payments = DirectPayments(session, updater)
-    count = 0
+    # A credit of a case (a credit note netted into it) that shrank or went was applied to
+    # the case's invoices in the ERP: that much of their reductions is no payment.
+    applied_credit: dict[int, int] = {}
     for item_id, active in before.items():
+        new_minor, seen_in, is_open = after[item_id]
+        if active.open_amount_minor < 0 and not (is_open and seen_in != transfer_id):
+            left = new_minor if is_open else 0
+            if left > active.open_amount_minor:
+                applied_credit[active.case_id] = applied_credit.get(active.case_id, 0) + (
+                    left - active.open_amount_minor
+                )
+    count = 0
+    for item_id, active in sorted(before.items()):
         new_minor, seen_in, is_open = after[item_id]
         if is_open and seen_in != transfer_id:
             continue  # not in this snapshot (a customer that could not be read): no news
@@ -439,6 +450,10 @@ def _direct_payments(
             seen_in=source,
             cleared_text=cleared_text,
         )
+        if payment is not None and applied_credit.get(active.case_id):
+            credit = min(applied_credit[active.case_id], payment.amount_minor)
+            applied_credit[active.case_id] -= credit
+            payment = replace(payment, amount_minor=payment.amount_minor - credit)
         if payment is not None and payments.record(payment, transfer_id):
             count += 1
     return count
