@@ -146,6 +146,15 @@ OPEN_ITEM_TARGETS: tuple[Target, ...] = (
     Target("reference", T.TEXT, "invoice reference the debtor knows", default=""),
     Target("document_type", T.TEXT, "document type (SAP BLART)", default=""),
     Target("text", T.TEXT, "item text", default=""),
+    Target(
+        "applies_to_document",
+        T.TEXT,
+        "the document this line applies to (a partial payment or credit memo referring to an "
+        "invoice: SAP REBZG/INV_REF); empty: an item of its own",
+        default="",
+    ),
+    Target("applies_to_year", T.INT, "fiscal year of that document (default: this line's)"),
+    Target("applies_to_line", T.TEXT, "line item of that document", default=""),
     Target("debtor_name", T.TEXT, "debtor name", required=True),
     Target("debtor_name2", T.TEXT, "second name line", default=""),
     Target("debtor_kind", T.TEXT, "'person' or 'company'", default="company", check=_debtor_kind),

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from datetime import time as clock_time
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -34,6 +35,7 @@ from gateway.pipeline.case_updates import CaseUpdater
 from gateway.pipeline.context import RunContext
 from gateway.pipeline.direct_payments import DirectPayments
 from gateway.pipeline.item_rows import (
+    APPLIES_TARGETS,
     DEBTOR_TARGETS,
     ITEM_TARGETS,
     KEY_TARGETS,
@@ -81,6 +83,7 @@ class SnapshotResult:
     quarantined: int = 0
     duplicates: int = 0
     cleared: int = 0
+    applied: int = 0  # lines folded into the item they apply to
     direct_payments: int = 0
     clearing_skipped: str = ""
     error: str = ""
@@ -199,6 +202,12 @@ def _load(
     except ColumnsError as exc:
         raise FormatError(f"{label}: {exc}") from None
     item_mapper, debtor_mapper = mapper.subset(ITEM_TARGETS), mapper.subset(DEBTOR_TARGETS)
+    # Lines that apply to another item (SAP's partial payments and credit memos referring to an
+    # invoice), when the mapping says which: folded into that item after the stream.
+    applies_mapper = (
+        mapper.subset(APPLIES_TARGETS) if "applies_to_document" in mapping.spec.fields else None
+    )
+    applied: list[tuple[int, tuple[Any, ...], tuple[Any, ...]]] = []
     # A line's debtor data is a function of the cells it is mapped from: a line whose cells
     # are those already taken for its debtor needs no mapping, any other line is checked.
     debtor_cells = mapping.cells(DEBTOR_TARGETS, stream.columns)
@@ -256,6 +265,7 @@ def _load(
             except Exception:  # noqa: BLE001 - the getters map it or explain what is wrong
                 mapped = item_mapper(values)
             staged = build_item(mapped)
+            refers = applies_mapper(values) if applies_mapper is not None else None
             debtor_number = staged[4]
             # Every line carries its debtor's data, and every line's is checked; most lines
             # repeat the cells already taken for their debtor: nothing to map again.
@@ -277,12 +287,22 @@ def _load(
                 company_codes.add(item.company_code)
             # else: a key too long for the store names no stored item: nothing to protect
             continue
-        add_item(line, staged)
+        if refers is not None and refers[0]:
+            applied.append((line, staged, refers))
+        else:
+            add_item(line, staged)
         if debtor is not None:
             # different data for one debtor: the most recent document's wins, in any order
             debtors.add(debtor_number, debtor, cells, (staged[5], staged[1], staged[2], staged[3]))
         company_codes.add(staged[0])
     result.records = records
+    writer.flush()
+    for line, staged, (document, year, line_item) in applied:
+        key = (staged[0], document, year or staged[2], line_item or "")
+        if items.apply_to(source, transfer_id, key, staged[8], staged[10]):
+            result.applied += 1
+        else:
+            add_item(line, staged)  # what it refers to is not open here: an item of its own
     writer.flush()
     debtors.flush()
     timings = {"read_map_write": time.perf_counter() - started}
@@ -339,6 +359,7 @@ def _load(
     summary = (
         f"{result.records} records, {result.accepted} items, {result.quarantined} quarantined"
         f"{f' ({result.duplicates} duplicate keys)' if result.duplicates else ''}, "
+        f"{f'{result.applied} applied to the items they refer to, ' if result.applied else ''}"
         f"{result.cleared} cleared, {result.direct_payments} direct payments"
     )
     if result.clearing_skipped:

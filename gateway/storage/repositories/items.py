@@ -423,6 +423,35 @@ class ItemRepository:
             count += int(connection.execute(statement, parameters).rowcount)
         return count
 
+    def apply_to(
+        self,
+        source: str,
+        transfer_id: int,
+        key: tuple[str, str, int, str],
+        currency: str,
+        minor: int,
+    ) -> bool:
+        """Add `minor` to the open amount of the item `key` (company code, document, year,
+        line item) as this snapshot wrote it, if it holds it in `currency`; whether it did."""
+        statement = text(
+            "UPDATE open_items SET open_amount_minor = open_amount_minor + :minor "
+            "WHERE source = :source AND company_code = :company_code "
+            "AND document_number = :document AND fiscal_year = :year AND line_item = :line "
+            "AND currency = :currency AND last_seen_transfer_id = :t AND is_open"
+        )
+        company_code, document, year, line = key
+        parameters = {
+            "minor": minor,
+            "source": source,
+            "company_code": company_code,
+            "document": document,
+            "year": year,
+            "line": line,
+            "currency": currency,
+            "t": transfer_id,
+        }
+        return int(self.session.connection().execute(statement, parameters).rowcount) == 1
+
     def keys_of(self, item_ids: Sequence[int]) -> dict[tuple[str, str, int, str], int]:
         """(company code, document, fiscal year, line item) → id, for these items."""
         found: dict[tuple[str, str, int, str], int] = {}

@@ -145,3 +145,35 @@ def test_instalments_partial_payments_and_foreign_currencies_through_the_loop(
     )
     (notices,) = second.notices
     assert notices.delivered == 2  # the agency hears of both parts
+
+
+def test_an_agency_payment_in_full_on_a_usd_invoice_books_the_exchange_difference(
+    workspace: Workspace, tryton: TrytonSession
+) -> None:
+    """Iota's invoice was booked at 1.10 USD per EUR; the agency's 1500.00 USD arrive at 1.05:
+    paid in full, Tryton reconciles it and books the difference on the currency-exchange
+    accounts (a prerequisite in docs/rest.md)."""
+    from gateway.domain.actions import ActionKind, WriteBackAction
+    from gateway.domain.items import ItemKey
+
+    database = tryton.fresh_database()
+    use_tryton(workspace, tryton, database)
+    writeback = workspace.config().open_writeback("tryton")
+    key = ItemKey("tryton", "1", "?", TODAY.year, line(tryton, "iota-1"))
+    payment = WriteBackAction(
+        "CB-9:agency:usd:payment:0",
+        ActionKind.POST_PAYMENT,
+        key,
+        "CB-9",
+        "acme",
+        MORNING,
+        "USD",
+        amount=150_000,
+    )
+    result = writeback.apply([payment])
+    assert result.failed == {}
+    rpc = tryton.rpc(database)
+    invoice = rpc.invoice(tryton.invoice("iota-1"))
+    assert (invoice["state"], invoice["amount_to_pay"]) == ("paid", Decimal("0"))
+    exchange = rpc.read("account.move", [["journal.type", "=", "write-off"]], ["id"])
+    assert exchange, "the exchange difference is booked"
