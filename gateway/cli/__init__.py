@@ -13,6 +13,7 @@ from gateway.cli.outbox_cmd import outbox
 from gateway.cli.payments_cmd import payments
 from gateway.cli.plugins import plugin_commands
 from gateway.cli.purge_cmd import purge
+from gateway.cli.rates_cmd import rates
 from gateway.cli.run_cmd import run
 from gateway.cli.select_cmd import explain, select
 from gateway.cli.serve_cmd import serve
@@ -40,6 +41,7 @@ for command in (
     agency,
     user,
     payments,
+    rates,
     *plugin_commands(),
 ):
     main.add_command(command)
