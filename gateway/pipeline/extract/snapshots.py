@@ -33,7 +33,7 @@ from connectors.base import Clearing, ConnectorError, FormatError, Outcome, Snap
 from gateway.domain.items import ItemKey
 from gateway.pipeline.cases.updates import CaseUpdater
 from gateway.pipeline.context import RunContext
-from gateway.pipeline.direct_payments import DirectPayments
+from gateway.pipeline.payments.direct_payments import DirectPayments
 from gateway.pipeline.extract.item_rows import (
     APPLIES_TARGETS,
     DEBTOR_TARGETS,
