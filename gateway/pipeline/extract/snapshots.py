@@ -33,7 +33,6 @@ from connectors.base import Clearing, ConnectorError, FormatError, Outcome, Snap
 from gateway.domain.items import ItemKey
 from gateway.pipeline.cases.updates import CaseUpdater
 from gateway.pipeline.context import RunContext
-from gateway.pipeline.payments.direct_payments import DirectPayments
 from gateway.pipeline.extract.item_rows import (
     APPLIES_TARGETS,
     DEBTOR_TARGETS,
@@ -44,6 +43,7 @@ from gateway.pipeline.extract.item_rows import (
     fits_the_store,
     item_key_of,
 )
+from gateway.pipeline.payments.direct_payments import DirectPayments
 from gateway.pipeline.transfers import (
     fail_transfer,
     log_failed,
