@@ -19,6 +19,7 @@ from connectors.base import (
     ConnectorContext,
     ConnectorError,
     Delivery,
+    DeliveryBatch,
     RemoteRejected,
     RetriableError,
     WriteBackResult,
@@ -91,8 +92,12 @@ class RestWriteBack:
             self._client = RestClient(self.options, self.name, self._base_dir)
         return self._client
 
-    def apply(self, actions: Sequence[WriteBackAction]) -> WriteBackResult:
-        """Apply `actions` in order (see the module docstring).
+    def apply(
+        self, actions: Sequence[WriteBackAction], batch: DeliveryBatch | None = None
+    ) -> WriteBackResult:
+        """Apply `actions` in order (see the module docstring). Each request stands alone:
+        the batch's identity is not needed, an action applied before is found by its id (the
+        mapping's `applied_if` requests).
 
         Raises:
             ConnectorError: the server failed before any action could be applied.

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from connectors.secrets import Secret
 from gateway.config.durations import Duration
-from gateway.config.operations import AlertsConfig, RetentionConfig
+from gateway.config.operations import AlertsConfig, DeliveryConfig, RetentionConfig
 from gateway.domain.actions import WriteBackRules
 from gateway.domain.cases import CaseState
 from gateway.rules.rates import RateSeries, parse_rate_entries
@@ -244,6 +244,7 @@ class GatewayConfig(_Section):
 
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
 
     @field_validator("sources", "agencies", "policies", "schedules")
     @classmethod

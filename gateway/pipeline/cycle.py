@@ -24,7 +24,7 @@ from gateway.pipeline.handover import HandoverResult, hand_over
 from gateway.pipeline.relay import RelayResult, deliver_notices, deliver_writeback
 from gateway.pipeline.returns import UpdateFileResult, ingest_updates
 from gateway.pipeline.select import SelectionResult, select_cases
-from gateway.pipeline.transfers import transfer_scope
+from gateway.pipeline.transfers import close_interrupted, transfer_scope
 from gateway.pipeline.webhook_relay import deliver_webhooks
 
 __all__ = ["STEPS", "RunSummary", "Step", "run_cycle"]
@@ -55,6 +55,7 @@ class RunSummary:
     notices: list[RelayResult] = field(default_factory=list)
     webhooks: list[RelayResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    interrupted: int = 0  # transfers of dead processes found `running`, marked interrupted
 
     @property
     def failed(self) -> bool:
@@ -85,6 +86,7 @@ def run_cycle(
     """Run `steps` in order; `target` limits them to one source, policy or agency."""
     summary = RunSummary(as_of=ctx.as_of.isoformat())
     config = ctx.config
+    summary.interrupted = close_interrupted(ctx.store)
 
     def each(names: list[str]) -> list[str]:
         return [n for n in names if target is None or n == target]

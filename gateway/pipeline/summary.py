@@ -32,6 +32,11 @@ def summary_totals(summary: RunSummary) -> dict[str, int]:
 
 def summary_lines(summary: RunSummary) -> list[str]:
     lines = [f"claimbridge run, as of {summary.as_of}"]
+    if summary.interrupted:
+        lines.append(
+            f"  note: {summary.interrupted} transfer(s) left running by a process that is gone "
+            "were marked interrupted (`claimbridge transfers --status interrupted`)"
+        )
 
     def add(step: str, partner: str, text: str) -> None:
         lines.append(f"  {step:<9} {partner:<12} {text}")
@@ -101,15 +106,29 @@ def summary_lines(summary: RunSummary) -> list[str]:
         for relay in relayed:
             if relay.delivered or relay.failed:
                 text = f"{relay.delivered} delivered"
+                if relay.batches > 1:
+                    text += f" in {relay.batches} batches"
                 if relay.failed:
                     text += f", {relay.failed} failed ({relay.dead} dead): {relay.error}"
                 if relay.location:
                     text += f" → {relay.location}"
                 add(kind, relay.destination, text)
+            left = relay.left.describe() if relay.left is not None else ""
+            if left:
+                add(kind, relay.destination, f"left: {left}")
     if summary.errors:
         lines.extend(f"  ERROR {e}" for e in summary.errors)
+    waiting = sum(
+        r.left.pending
+        for r in (*summary.writeback, *summary.notices, *summary.webhooks)
+        if r.left is not None
+    )
     if not summary.changed_anything and not summary.errors:
-        lines.append("  nothing new: every input was already processed")
+        lines.append(
+            f"  nothing delivered: {waiting} outbox message(s) wait (see 'left' above)"
+            if waiting
+            else "  nothing new: every input was already processed"
+        )
     totals = summary_totals(summary)
     lines.append("  totals: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in totals.items()))
     return lines
@@ -120,5 +139,12 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
         "as_of": summary.as_of,
         "failed": summary.failed,
         **summary_totals(summary),
+        "transfers_interrupted": summary.interrupted,
+        "outbox_left": {
+            f"{kind}:{r.destination}": r.left.pending
+            for kind, relayed in (("writeback", summary.writeback), ("notices", summary.notices))
+            for r in relayed
+            if r.left is not None and r.left.pending
+        },
         "errors": summary.errors,
     }

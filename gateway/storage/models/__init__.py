@@ -10,8 +10,8 @@ from gateway.storage.models.agency_api import (
 from gateway.storage.models.base import Base, UtcDateTime, metadata, utcnow
 from gateway.storage.models.cases import CaseEventRow, CaseItemRow, CaseRow, HandoverBatchRow
 from gateway.storage.models.items import DebtorRow, OpenItemRow, extraction_seen
-from gateway.storage.models.ops import AlertStateRow, JobLeaseRow, JobRunRow
-from gateway.storage.models.outbox import OutboxMessageRow
+from gateway.storage.models.ops import AlertStateRow, JobLeaseRow, JobRunRow, ProcessPresenceRow
+from gateway.storage.models.outbox import OutboxBatchRow, OutboxMessageRow
 from gateway.storage.models.policies import CaseApprovalRow, PolicyVersionRow, SelectionRunRow
 from gateway.storage.models.transfers import QuarantinedRecordRow, ReceivedFileRow, TransferRow
 from gateway.storage.models.users import UserRow, UserTokenRow
@@ -33,8 +33,10 @@ __all__ = [
     "JobLeaseRow",
     "JobRunRow",
     "OpenItemRow",
+    "OutboxBatchRow",
     "OutboxMessageRow",
     "PolicyVersionRow",
+    "ProcessPresenceRow",
     "QuarantinedRecordRow",
     "ReceivedFileRow",
     "SelectionRunRow",

@@ -39,6 +39,9 @@ class TransferRow(Base):
     # The scheduled run that made it, if any: a run taken over from a dead process marks its
     # transfers still `running` as failed.
     run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The process that made it (gateway.storage.presence): a transfer left `running` by a
+    # process that is gone is marked `interrupted` by the next process that starts one.
+    owner: Mapped[str] = mapped_column(String(128), default="")
 
 
 class ReceivedFileRow(Base):
