@@ -164,7 +164,12 @@ class SftpFolders:
             writer = HashingWriter(cast(BinaryIO, spool))
             yield writer, upload
             spool.flush()
-            self._upload(spool, folder, name, writer.bytes)
+            try:
+                self._upload(spool, folder, name, writer.bytes)
+            except ConfigurationError as exc:
+                # A folder missing or not writable on the server is a transport fault of the
+                # delivery (the partner may be fixing it): retried later, not given up.
+                raise Unavailable(str(exc)) from None
         upload.bytes, upload.sha256 = writer.bytes, writer.sha256
 
     def stat(self, folder: str, name: str) -> RemoteEntry | None:

@@ -143,10 +143,12 @@ class RestWriteBack:
         values: dict[str, Any] = {**self.options.variables, **record, **mapped}
         client = self.client()
         absent: set[str] = set()  # optional captures that found nothing
+        skip = False  # the previous request found this one made by an earlier delivery
         for request in self._requests[action.kind.value]:
             layout = request.layout
-            if request.names & absent:
+            if skip or request.names & absent:
                 absent |= request.captures
+                skip = False
                 continue
             try:
                 call = client.prepare(request, values)
@@ -164,6 +166,8 @@ class RestWriteBack:
                     cache[key] = payload
             if layout.applied_if and not _empty(ResponsePath(layout.applied_if).find(payload)):
                 return  # applied by an earlier delivery
+            if layout.skip_next_if:
+                skip = not _empty(ResponsePath(layout.skip_next_if).find(payload))
             for name, path in layout.capture.items():
                 found = ResponsePath(path).find(payload)
                 if _empty(found):

@@ -66,9 +66,10 @@ def test_the_whole_loop_with_tryton_as_the_erp(
         assert dunning["blocked"] in (True, 1), invoice
         (note,) = rpc.notes(f"account.dunning,{dunning['id']}")
         assert note.startswith("Handed over to collection agency acme, case CB-")
-    assert rpc.notes(f"account.invoice,{tryton.invoice('alpha-2')}") == [
-        f"Handed over to collection agency acme, case {cases[codes['alpha']]}"
-    ]
+    (alpha_note,) = rpc.notes(f"account.invoice,{tryton.invoice('alpha-2')}")
+    assert alpha_note.startswith(
+        f"Handed over to collection agency acme, case {cases[codes['alpha']]} · claimbridge ref "
+    )
     assert rpc.dunning(tryton.line("epsilon-1"))["blocked"] in (False, 0)
 
     # 2. The agency works the cases (one per pattern: paid in full; a first instalment then a
@@ -106,7 +107,10 @@ def test_the_whole_loop_with_tryton_as_the_erp(
     assert (alpha_1["state"], alpha_2["state"]) == ("paid", "posted")
     assert alpha_2["amount_to_pay"] == Decimal("545.00")
     gamma_notes = rpc.notes(f"account.invoice,{tryton.invoice('gamma-1')}")
-    assert "Agency reports: disputed: debtor says the goods were never delivered" in gamma_notes
+    assert any(
+        n.startswith("Agency reports: disputed: debtor says the goods were never delivered")
+        for n in gamma_notes
+    )
 
     # 3. The next run sees Beta's and Alpha's first invoice reconciled: paid through the
     #    agency, not directly. Nothing else changed, so nothing else happens.
