@@ -1,7 +1,9 @@
 """The `files` agency channel: handover files and notices out, status files in.
 
 Handover files are CSV (one line per item, with a `.manifest.json` holding the control
-totals) or JSON (cases with nested items and a `control` block). Status files from the agency
+totals), JSON (cases with nested items and a `control` block) or XML (written from the
+mapping's template, checked against its schema before it is published; see
+connectors.xml_files). Notices are CSV or XML, as their mapping says. Status files from the agency
 are picked up from its folder; when the agency sends a manifest beside a file, the hash, the
 record count and the amount totals are checked before anything of the file is applied.
 """
@@ -30,7 +32,8 @@ from connectors.base import (
     RecordStream,
 )
 from connectors.canonical import case_record, item_record, notice_record
-from connectors.csv_sftp import CsvDialect, CsvDialectOptions, read_csv, write_csv
+from connectors.csv_sftp import CsvDialect, CsvDialectOptions, write_csv
+from connectors.csv_sftp.formats import read_records
 from connectors.csv_sftp.writer import cell_text
 from connectors.files import (
     InboundFile,
@@ -42,8 +45,10 @@ from connectors.files import (
     open_transport,
 )
 from connectors.files.delivery import already_published, sweep_note, sweep_partials
+from connectors.xml_files import publish_xml
 from gateway.domain.handover import AgencyNotice, HandoverBatch
 from mappings import CompiledMapping, RecordError
+from mappings.xml_template import Record
 
 __all__ = ["FileAgencyChannel", "FileAgencyOptions"]
 
@@ -56,14 +61,15 @@ class FileAgencyOptions(BaseModel):
     transport: TransportOptions = Field(default_factory=LocalTransportOptions)
     outbox: str = Field(description="folder claimbridge puts handover and notice files into")
     inbox: InboxOptions = Field(description="where the agency drops its status files")
-    format: Literal["csv", "json"] | None = Field(
+    format: Literal["csv", "json", "xml"] | None = Field(
         default=None, description="handover file format (default: the handover mapping's)"
     )
     handover_filename: str = "handover_{batch}.{ext}"
     notices_filename: str = Field(
-        default="notices_{timestamp}_{batch}.csv",
+        default="notices_{timestamp}_{batch}.{ext}",
         description="{batch} (the delivery batch, required: a batch sent again keeps its "
-        "name) and {timestamp} (when the batch was made, UTC) are filled in",
+        "name), {timestamp} (when the batch was made, UTC) and {ext} (csv or xml) are "
+        "filled in",
     )
     manifest: bool = Field(default=True, description="write a manifest beside CSV files")
     require_manifest: bool = Field(
@@ -97,8 +103,9 @@ class _StatusFile:
         channel: str,
         control: ControlTotals | None,
         manifest: str | None,
+        mapping: CompiledMapping | None,
     ) -> None:
-        self._file, self._copy, self._dialect = file, copy, dialect
+        self._file, self._copy, self._dialect, self._mapping = file, copy, dialect, mapping
         self._channel, self._control, self._manifest = channel, control, manifest
 
     label = property(lambda self: self._file.name)
@@ -108,8 +115,9 @@ class _StatusFile:
     company_codes = property(lambda self: None)
 
     def open(self) -> RecordStream:
-        columns, records = read_csv(self._copy.path, self._dialect, self.label)
-        return RecordStream(columns, records, self._control)
+        return read_records(
+            self._copy.path, self._mapping, self._dialect, self.label, self._control
+        )
 
     def settle(self, outcome: Outcome, reason: str = "") -> None:
         self._file.settle(outcome, reason)
@@ -136,9 +144,15 @@ class FileAgencyChannel:
         self._handover = self._mapping(context, "handover")
         self._notices = self._mapping(context, "notices")
         events = context.mappings.get("agency_events")
+        self._events = events
         self._events_dialect = CsvDialect.resolve(events.file if events else None, options.csv)
         file = self._handover.file
         self._format = options.format or (file.format if file else "csv")
+        if self._format == "xml" and self._handover.xml is None:
+            raise ConfigurationError(
+                f"agency {self.name}: format xml needs an XML handover mapping "
+                f"({self._handover.name!r} is not; e.g. preset:handover-xml)"
+            )
         self._handover_dialect = CsvDialect.resolve(file, options.csv)
         clash = set(self._handover.columns_of("case")) & set(self._handover.columns_of("item"))
         if clash and self._format == "csv":
@@ -161,6 +175,8 @@ class FileAgencyChannel:
         try:
             if self._format == "json":
                 return self._submit_json(batch, name)
+            if self._format == "xml":
+                return self._submit_xml(batch, name)
             return self._submit_csv(batch, name)
         except RecordError as exc:
             raise ConfigurationError(
@@ -216,6 +232,85 @@ class FileAgencyChannel:
             notes,
         )
 
+    def _submit_xml(self, batch: HandoverBatch, name: str) -> Delivery:
+        mapping = self._handover
+        counts: dict[str, tuple[int, int]] = {}
+        for case in batch.cases:
+            in_cases, in_items = counts.get(case.currency, (0, 0))
+            counts[case.currency] = (in_cases + 1, in_items + len(case.items))
+        cases = (
+            Record(
+                mapping.write("case", case_record(batch, case)),
+                {
+                    "item": [
+                        Record(mapping.write("item", item_record(item, batch.as_of)))
+                        for item in case.items
+                    ]
+                },
+                case.reference,
+            )
+            for case in batch.cases
+        )
+        totals = [
+            Record(
+                {
+                    "currency": currency,
+                    "total": money.amount,
+                    "case_count": counts[currency][0],
+                    "item_count": counts[currency][1],
+                },
+                label=currency,
+            )
+            for currency, money in sorted(batch.totals().items())
+        ]
+        file = Record(
+            {
+                "batch_reference": batch.reference,
+                "agency": batch.agency,
+                "created_at": batch.created_at,
+                "as_of": batch.as_of,
+                "case_count": len(batch.cases),
+                "item_count": batch.item_count,
+            },
+            {"case": cases, "total": totals},
+        )
+        totals_ = {c: m.amount for c, m in batch.totals().items()}
+        return self._publish_xml(
+            mapping, name, file, batch.item_count, totals_, cases=len(batch.cases)
+        )
+
+    def _publish_xml(
+        self,
+        mapping: CompiledMapping,
+        name: str,
+        file: Record,
+        records: int,
+        totals: dict[str, Decimal],
+        batch: DeliveryBatch | None = None,
+        **extra: Any,
+    ) -> Delivery:
+        if mapping.xml is None:
+            raise ConfigurationError(f"mapping {mapping.name!r} does not write XML")
+        outbox = self._options.outbox
+        notes = self._sweep()
+        there = already_published(self._transport, outbox, name, batch)
+        if there is not None:
+            notes += (f"{name} was already written by an earlier attempt: not written again",)
+            with self._transport.fetch(outbox, name) as copy:
+                location, size, digest = (
+                    self._transport.location(outbox, name),
+                    copy.size,
+                    copy.sha256,
+                )
+        else:
+            upload, _ = publish_xml(self._transport, outbox, name, mapping.xml, file)
+            location, size, digest = upload.location, upload.bytes, upload.sha256
+        if self._options.manifest:
+            body = manifest_bytes(name, digest, records, totals, _now(), **extra)
+            with self._transport.publish(outbox, name + MANIFEST_SUFFIX) as (writer, _):
+                writer.write(body)
+        return Delivery(self._transport.channel, location, records, size, digest, notes)
+
     def send_notices(
         self, notices: Sequence[AgencyNotice], batch: DeliveryBatch | None = None
     ) -> Delivery:
@@ -224,8 +319,11 @@ class FileAgencyChannel:
         for the agency to skip one it has seen (docs/agency-files.md)."""
         if batch is None:
             batch = DeliveryBatch(uuid.uuid4().hex[:12], datetime.now(UTC))
-        name = self._options.notices_filename.format(timestamp=batch.timestamp, batch=batch.key)
         mapping = self._notices
+        ext = "xml" if mapping.xml is not None else "csv"
+        name = self._options.notices_filename.format(
+            timestamp=batch.timestamp, batch=batch.key, ext=ext
+        )
         try:
             rows = [list(mapping.write("fields", notice_record(n)).values()) for n in notices]
         except RecordError as exc:
@@ -235,6 +333,22 @@ class FileAgencyChannel:
             if notice.amount is not None:
                 currency = notice.amount.currency
                 totals[currency] = totals.get(currency, Decimal(0)) + notice.amount.amount
+        if mapping.xml is not None:
+            columns = mapping.columns_of("fields")
+            file = Record(
+                {"agency": self.name, "created_at": datetime.now(UTC), "notice_count": len(rows)},
+                {
+                    "notice": [
+                        Record(dict(zip(columns, row, strict=True)), label=n.notice_id)
+                        for row, n in zip(rows, notices, strict=True)
+                    ],
+                    "total": [
+                        Record({"currency": c, "total": t, "notice_count": len(rows)}, label=c)
+                        for c, t in sorted(totals.items())
+                    ],
+                },
+            )
+            return self._publish_xml(mapping, name, file, len(rows), totals, batch)
         return self._publish_csv(name, mapping.columns_of("fields"), rows, totals, batch)
 
     def _sweep(self) -> tuple[str, ...]:
@@ -307,6 +421,7 @@ class FileAgencyChannel:
                     self._transport.channel,
                     control,
                     manifest if has_manifest else None,
+                    self._events,
                 )
 
     def requeue(self, label: str, sha256: str | None = None) -> str:

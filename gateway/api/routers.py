@@ -8,9 +8,11 @@ from gateway.api import (
     agency_cases,
     agency_events,
     agency_notices,
+    bank_payments,
     case_decisions,
     case_timeline,
     cases,
+    docs,
     health,
     jobs,
     metrics,
@@ -22,6 +24,7 @@ __all__ = ["ROUTERS"]
 
 ROUTERS: list[APIRouter] = [
     health.router,
+    docs.router,
     policies.router,
     metrics.router,
     transfers.router,
@@ -32,4 +35,5 @@ ROUTERS: list[APIRouter] = [
     cases.router,
     case_timeline.router,
     case_decisions.router,
+    bank_payments.router,
 ]

@@ -10,6 +10,7 @@ from gateway.cli.init_cmd import demo, init
 from gateway.cli.jobs_cmd import jobs
 from gateway.cli.main import main
 from gateway.cli.outbox_cmd import outbox
+from gateway.cli.payments_cmd import payments
 from gateway.cli.purge_cmd import purge
 from gateway.cli.run_cmd import run
 from gateway.cli.select_cmd import explain, select
@@ -38,6 +39,7 @@ for command in (
     purge,
     agency,
     user,
+    payments,
 ):
     main.add_command(command)
 
