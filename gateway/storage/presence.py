@@ -192,6 +192,8 @@ class Presence:
             connection, self._connection = self._connection, None
         if connection is not None:
             with contextlib.suppress(Exception):
+                # Closed for good, not returned to the pool: its advisory lock goes with it.
+                connection.invalidate()
                 connection.close()
 
     def alive(self, owner: str) -> bool | None:
