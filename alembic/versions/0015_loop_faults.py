@@ -1,4 +1,4 @@
-"""loop faults: delivery batches, process presence, the owner of a transfer
+"""loop faults: delivery batches, process presence, the owner of a transfer, snapshot holds
 
 Revision ID: 0015_loop_faults
 Revises: 0014_bank_payments
@@ -45,6 +45,27 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("owner", name=op.f("pk_process_presence")),
     )
+    op.create_table(
+        "snapshot_holds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("label", sa.Text(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=True),
+        sa.Column("transfer_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("figures", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.String(length=128), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decision_note", sa.Text(), nullable=False),
+        sa.Column("applied_transfer_id", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_snapshot_holds")),
+    )
+    with op.batch_alter_table("snapshot_holds", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_snapshot_holds_source_status"), ["source", "status"], unique=False
+        )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("batch_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_outbox_batch_id"), ["batch_id"], unique=False)
@@ -60,5 +81,6 @@ def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_batch_id"))
         batch_op.drop_column("batch_id")
+    op.drop_table("snapshot_holds")
     op.drop_table("process_presence")
     op.drop_table("outbox_batches")

@@ -17,6 +17,7 @@ from gateway.api import (
     jobs,
     metrics,
     policies,
+    snapshots,
     transfers,
 )
 
@@ -28,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     policies.router,
     metrics.router,
     transfers.router,
+    snapshots.router,
     jobs.router,
     agency_events.router,
     agency_cases.router,

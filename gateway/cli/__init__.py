@@ -15,6 +15,7 @@ from gateway.cli.purge_cmd import purge
 from gateway.cli.run_cmd import run
 from gateway.cli.select_cmd import explain, select
 from gateway.cli.serve_cmd import serve
+from gateway.cli.snapshots_cmd import snapshots
 from gateway.cli.transfers_cmd import transfers
 from gateway.cli.user_cmd import user
 from gateway.cli.worker_cmd import worker
@@ -40,6 +41,7 @@ for command in (
     agency,
     user,
     payments,
+    snapshots,
 ):
     main.add_command(command)
 

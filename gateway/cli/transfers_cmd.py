@@ -26,7 +26,7 @@ def _when(value: datetime | None) -> str:
 @click.option("--direction", type=click.Choice(["inbound", "outbound"]))
 @click.option(
     "--status",
-    type=click.Choice(["running", "ok", "partial", "failed", "skipped", "interrupted"]),
+    type=click.Choice(["running", "ok", "partial", "failed", "skipped", "interrupted", "held"]),
 )
 @click.option("--kind", help="open_items, handover, agency_updates, writeback, notices.")
 @click.option("--since", type=click.DateTime(), help="Started at or after (UTC).")

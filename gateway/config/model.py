@@ -89,6 +89,19 @@ class WriteBackConfig(_Section):
     rules: WriteBackRulesConfig = Field(default_factory=WriteBackRulesConfig)
 
 
+class SnapshotGuardConfig(_Section):
+    """When a snapshot is held for confirmation instead of applied: it would clear (no longer
+    hold) more than `max_vanished_share` of the open items of the company codes it covers, or
+    take more than `max_amount_drop_share` of their open amount in a currency (items gone, and
+    open amounts gone down), e.g. a truncated export. Below `min_items` open items the guard
+    does not apply (a small ledger may well be paid off)."""
+
+    enabled: bool = True
+    max_vanished_share: float = Field(default=0.25, gt=0, le=1)
+    max_amount_drop_share: float = Field(default=0.25, gt=0, le=1)
+    min_items: int = Field(default=20, ge=1)
+
+
 class SourceConfig(_Section):
     """An ERP: where open items come from, and where write-back actions go."""
 
@@ -96,6 +109,7 @@ class SourceConfig(_Section):
     mapping: str
     options: dict[str, Any] = Field(default_factory=dict)
     writeback: WriteBackConfig | None = None
+    snapshot_guard: SnapshotGuardConfig = Field(default_factory=SnapshotGuardConfig)
 
 
 class AgencyMappings(_Section):

@@ -65,7 +65,7 @@ class RunSummary:
     def failed(self) -> bool:
         return bool(
             self.errors
-            or any(r.status == "failed" for r in self.extraction)
+            or any(r.status in ("failed", "held", "rejected") for r in self.extraction)
             or any(r.status == "failed" for r in self.payments)
             or any(r.status == "failed" for r in self.handover)
             or any(r.status == "failed" for r in self.updates)

@@ -52,6 +52,10 @@ def summary_lines(summary: RunSummary) -> list[str]:
             )
         elif r.status == "failed":
             add("extract", r.source, f"{r.label}: FAILED: {r.error}")
+        elif r.status == "held":
+            add("extract", r.source, f"{r.label}: {r.error}")
+        elif r.status == "rejected":
+            add("extract", r.source, f"{r.label}: set aside, {r.error}")
         else:
             text = (
                 f"{r.label}: {r.records} records, {r.accepted} items, {r.quarantined} quarantined"

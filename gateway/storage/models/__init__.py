@@ -14,7 +14,12 @@ from gateway.storage.models.items import DebtorRow, OpenItemRow, extraction_seen
 from gateway.storage.models.ops import AlertStateRow, JobLeaseRow, JobRunRow, ProcessPresenceRow
 from gateway.storage.models.outbox import OutboxBatchRow, OutboxMessageRow
 from gateway.storage.models.policies import CaseApprovalRow, PolicyVersionRow, SelectionRunRow
-from gateway.storage.models.transfers import QuarantinedRecordRow, ReceivedFileRow, TransferRow
+from gateway.storage.models.transfers import (
+    QuarantinedRecordRow,
+    ReceivedFileRow,
+    SnapshotHoldRow,
+    TransferRow,
+)
 from gateway.storage.models.users import UserRow, UserTokenRow, WebSessionRow
 
 __all__ = [
@@ -42,6 +47,7 @@ __all__ = [
     "QuarantinedRecordRow",
     "ReceivedFileRow",
     "SelectionRunRow",
+    "SnapshotHoldRow",
     "TransferRow",
     "UserRow",
     "UserTokenRow",
