@@ -14,7 +14,8 @@ has work to be killed in:
 Every step runs with the date of the data (`--as-of`) and the real clock. The reference: the
 loop run without kills (each step in a process of its own). A kill: the
 loop runs up to a stage (restored from the reference's checkpoint there), the stage's step
-runs as `claimbridge run --step STAGE` in a process of its own and gets SIGKILL, either at a
+runs as `claimbridge run --step STAGE` in a process of its own (forked from the harness, which
+has imported claimbridge, so the step starts at once) and gets SIGKILL, either at a
 random moment of its work ("random": after the process has opened the database, within the
 step's measured duration) or the moment its first output appears ("output": a new file in
 the partner's folder, i.e. after writing and before recording it; for inbound stages, the
@@ -40,13 +41,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import logging
 import os
 import random
 import re
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,7 +59,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 20)
 STAGES = ("extract", "select", "handover", "updates", "writeback", "notices")
 HEADER = (
@@ -281,41 +281,52 @@ def act(place: Place, what: str, stage: str | None, debtors: int) -> None:
         run_in_process(place, None)
 
 
-def _cli(place: Place, stage: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CLAIMBRIDGE_DATABASE_URL": place.url, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from gateway.cli import main; main()",
-            "-c",
-            str(place.config),
-            "run",
-            "--as-of",
-            TODAY.isoformat(),
-            "--step",
-            stage,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+class Child:
+    """`claimbridge run --step STAGE` in a process of its own, forked from this one (which has
+    imported claimbridge already, so that the child starts its step at once): a real process,
+    with its own connections and locks, that SIGKILL ends like any other."""
 
+    def __init__(self, place: Place, stage: str) -> None:
+        from gateway.cli import main
 
-def _ready(process: subprocess.Popen[bytes], place: Place) -> bool:
-    """The process has opened its database (imports done, the step begins)."""
-    try:
-        links = [
-            os.readlink(f"/proc/{process.pid}/fd/{fd}")
-            for fd in os.listdir(f"/proc/{process.pid}/fd")
-        ]
-    except OSError:
-        return False
-    if place.url.startswith("sqlite"):
-        database = place.url.removeprefix("sqlite:///")
-        return any(link == database for link in links)
-    return any(link.startswith("socket:") for link in links)
+        args = ["-c", str(place.config), "run", "--as-of", TODAY.isoformat(), "--step", stage]
+        pid = os.fork()
+        if pid == 0:  # the child: run the step, never return into the harness
+            code = 1
+            try:
+                os.environ["CLAIMBRIDGE_DATABASE_URL"] = place.url
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 1)
+                os.dup2(null, 2)
+                try:
+                    main(args, standalone_mode=False)
+                    code = 0
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else 1
+            finally:
+                os._exit(code)
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def kill(self) -> bool:
+        """SIGKILL; True if that is what ended it."""
+        if self.poll() is not None:
+            return False
+        os.kill(self.pid, signal.SIGKILL)
+        return self.wait() == -signal.SIGKILL
 
 
 def _outputs(place: Place, stage: str) -> set[str]:
@@ -327,37 +338,26 @@ def _outputs(place: Place, stage: str) -> set[str]:
 
 
 def timed_step(place: Place, stage: str) -> float:
-    """Run the stage in a process of its own, unkilled; seconds from ready to exit."""
-    process = _cli(place, stage)
-    while not _ready(process, place) and process.poll() is None:
-        time.sleep(0.001)
+    """Run the stage in a process of its own, unkilled; its seconds."""
     start = time.perf_counter()
-    process.wait()
-    if process.returncode != 0:
-        raise RuntimeError(f"claimbridge run --step {stage} exited {process.returncode}")
+    child = Child(place, stage)
+    if child.wait() != 0:
+        raise RuntimeError(f"claimbridge run --step {stage} exited {child.returncode}")
     return time.perf_counter() - start
 
 
 def killed_step(place: Place, stage: str, trigger: str, span: float, rng: random.Random) -> bool:
     """Run the stage in a process of its own and SIGKILL it; False if it ended first."""
     before = _outputs(place, stage)
-    process = _cli(place, stage)
-    while not _ready(process, place):
-        if process.poll() is not None:
-            return False
-        time.sleep(0.0005)
+    child = Child(place, stage)
     if trigger == "output" and OUTPUT[stage] is not None:
-        while process.poll() is None and not (_outputs(place, stage) - before):
+        while child.poll() is None and not (_outputs(place, stage) - before):
             time.sleep(0.0002)
     else:
         deadline = time.perf_counter() + rng.uniform(0, span)
-        while process.poll() is None and time.perf_counter() < deadline:
+        while child.poll() is None and time.perf_counter() < deadline:
             time.sleep(0.0005)
-    if process.poll() is not None:
-        return False
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    return process.returncode == -signal.SIGKILL
+    return child.kill()
 
 
 # --- the end state -------------------------------------------------------------------------
@@ -518,10 +518,16 @@ def scratch_folder() -> Iterator[Path]:
 
 
 def chaos(
-    spec: str, kills: int, debtors: int, batch_size: int, seed: int, log: Callable[[str], None]
+    spec: str,
+    kills: int,
+    debtors: int,
+    batch_size: int,
+    seed: int,
+    log: Callable[[str], None],
+    stages: tuple[str, ...] = STAGES,
 ) -> dict[str, Tally]:
     rng = random.Random(seed)
-    tallies = {stage: Tally() for stage in STAGES}
+    tallies = {stage: Tally() for stage in stages}
     with scratch_folder() as scratch:
         database = Database(spec, scratch)
         try:
@@ -545,7 +551,7 @@ def chaos(
                 f"{sum(reference.notices.values())} notice lines; step seconds "
                 + ", ".join(f"{TIMELINE[i][1]} {s:.2f}" for i, s in spans.items())
             )
-            for stage in STAGES:
+            for stage in stages:
                 places = [i for i, (_, s) in enumerate(TIMELINE) if s == stage]
                 tally = tallies[stage]
                 attempt = 0
@@ -592,8 +598,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--debtors", type=int, default=150, help="two items each")
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--stage", action="append", choices=STAGES, help="only these stages (repeatable)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    # The recoveries' warnings (interrupted transfers, ...) are expected here.
+    logging.getLogger("gateway").setLevel(logging.ERROR)
     specs = args.database or ["sqlite"]
     results: dict[str, dict[str, Tally]] = {}
     started = time.perf_counter()
@@ -606,6 +617,7 @@ def main(argv: list[str] | None = None) -> int:
             args.batch_size,
             args.seed,
             lambda line: print(line, file=sys.stderr, flush=True),
+            tuple(args.stage or STAGES),
         )
     rows = [
         {
