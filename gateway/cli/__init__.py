@@ -12,6 +12,7 @@ from gateway.cli.main import main
 from gateway.cli.outbox_cmd import outbox
 from gateway.cli.payments_cmd import payments
 from gateway.cli.purge_cmd import purge
+from gateway.cli.rates_cmd import rates
 from gateway.cli.run_cmd import run
 from gateway.cli.select_cmd import explain, select
 from gateway.cli.serve_cmd import serve
@@ -41,6 +42,7 @@ for command in (
     agency,
     user,
     payments,
+    rates,
     snapshots,
 ):
     main.add_command(command)
