@@ -9,8 +9,10 @@ date or a plain amount needs no step at all). Outbound kinds (`handover`, `write
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -30,10 +32,11 @@ class MappingKind(enum.StrEnum):
     HANDOVER = "handover"
     WRITEBACK = "writeback"
     NOTICES = "notices"
+    SALES = "sales"
 
     @property
     def inbound(self) -> bool:
-        return self in (MappingKind.OPEN_ITEMS, MappingKind.AGENCY_EVENTS)
+        return self in (MappingKind.OPEN_ITEMS, MappingKind.AGENCY_EVENTS, MappingKind.SALES)
 
 
 class TargetType(enum.StrEnum):
@@ -96,6 +99,7 @@ _AGENCY_KINDS = sorted(
         EventKind.MESSAGE,
         EventKind.PAYMENT,
         EventKind.PAYMENT_REVERSAL,
+        EventKind.PROMISE,
     )
 )
 
@@ -116,6 +120,23 @@ def _recipient(value: Any) -> Any:
     if who not in ("agency", "creditor"):
         raise FieldError("payment recipient must be 'agency' or 'creditor'", value)
     return who
+
+
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*$")
+
+
+def _month(value: Any) -> Any:
+    """A month as YYYY-MM (or any day of it, YYYY-MM-DD): its first day."""
+    found = _MONTH.match(str(value))
+    try:
+        if found is None:
+            raise ValueError
+        day = date(int(found[1]), int(found[2]), int(found[3] or 1))
+    except ValueError:
+        raise FieldError(
+            "not a month (expected YYYY-MM, or a date YYYY-MM-DD in it)", value
+        ) from None
+    return day.replace(day=1)
 
 
 T = TargetType
@@ -174,6 +195,25 @@ AGENCY_EVENT_TARGETS: tuple[Target, ...] = (
         check=_recipient,
     ),
     Target("note", T.TEXT, "free text from the agency", default=""),
+    Target("due_on", T.DATE, "promise: the day the debtor promised to pay the amount by"),
+)
+
+SALES_TARGETS: tuple[Target, ...] = (
+    Target(
+        "period",
+        T.TEXT,
+        "the month of the sales: YYYY-MM (or a day in it)",
+        required=True,
+        check=_month,
+    ),
+    Target("company_code", T.TEXT, "company code (SAP BUKRS)", required=True),
+    Target("currency", T.TEXT, "ISO 4217 currency", required=True, check=_currency),
+    Target(
+        "amount",
+        T.DECIMAL,
+        "credit sales of the month (invoiced on credit, net of credit notes)",
+        required=True,
+    ),
 )
 
 # Outbound: the canonical fields a mapping may read (name → what it is).
@@ -272,6 +312,7 @@ class KindLayout:
 KINDS: Mapping[MappingKind, KindLayout] = {
     MappingKind.OPEN_ITEMS: KindLayout(targets=OPEN_ITEM_TARGETS),
     MappingKind.AGENCY_EVENTS: KindLayout(targets=AGENCY_EVENT_TARGETS),
+    MappingKind.SALES: KindLayout(targets=SALES_TARGETS),
     MappingKind.HANDOVER: KindLayout(
         sections={"case": HANDOVER_CASE_FIELDS, "item": HANDOVER_ITEM_FIELDS}
     ),

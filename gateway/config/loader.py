@@ -41,6 +41,7 @@ __all__ = [
     "AgencySetup",
     "Config",
     "ConfigError",
+    "SalesSetup",
     "SourceSetup",
     "WriteBackSetup",
     "load_config",
@@ -87,6 +88,16 @@ class SourceSetup:
 
 
 @dataclass(frozen=True, slots=True)
+class SalesSetup:
+    """A credit sales feed: a source connector read through a mapping of kind `sales`."""
+
+    name: str
+    connector: ConnectorEntry
+    options: BaseModel
+    mapping: CompiledMapping
+
+
+@dataclass(frozen=True, slots=True)
 class AgencySetup:
     name: str
     config: AgencyConfig
@@ -105,6 +116,7 @@ class Config:
     sources: Mapping[str, SourceSetup]
     agencies: Mapping[str, AgencySetup]
     _opened: dict[str, Any] = field(default_factory=dict, repr=False)
+    sales: Mapping[str, SalesSetup] = field(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:
@@ -142,6 +154,12 @@ class Config:
             return None
         mappings = {"writeback": setup.mapping} if setup.mapping else {}
         return setup.connector.cls(setup.options, ConnectorContext(name, self.base_dir, mappings))
+
+    def open_sales(self, name: str) -> Any:
+        """The source connector of the credit sales feed `name`."""
+        setup = self.sales[name]
+        context = ConnectorContext(name, self.base_dir, {"sales": setup.mapping})
+        return setup.connector.cls(setup.options, context)
 
     def open_agency(self, name: str) -> Any:
         setup = self.agencies[name]
@@ -465,6 +483,15 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
         if entry and options is not None and len(mappings) == 3:
             agencies[name] = AgencySetup(name, agency, entry, options, mappings)
 
+    sales: dict[str, SalesSetup] = {}
+    for name, feed in (model.sales if model is not None else {}).items():
+        at = ("sales", name)
+        entry = check.connector(ConnectorRole.SOURCE, feed.connector, (*at, "connector"))
+        mapping = check.mapping(feed.mapping, MappingKind.SALES, (*at, "mapping"))
+        options = check.options(entry, feed.options, (*at, "options")) if entry else None
+        if entry and mapping and options is not None:
+            sales[name] = SalesSetup(name, entry, options, mapping)
+
     for name, policy in parts.policies.items():
         _check_policy(check, name, policy, names)
     for name, schedule in parts.schedules.items():
@@ -485,6 +512,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
         database_url=_resolve_sqlite(url, path.parent),
         sources=sources,
         agencies=agencies,
+        sales=sales,
     )
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from connectors.secrets import Secret
 from gateway.config.durations import Duration
+from gateway.config.kpi import KpiConfig, SalesFeedConfig
 from gateway.config.operations import AlertsConfig, RetentionConfig
 from gateway.domain.actions import WriteBackRules
 from gateway.domain.cases import CaseState
@@ -244,8 +245,12 @@ class GatewayConfig(_Section):
 
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    kpi: KpiConfig = Field(default_factory=KpiConfig)
+    sales: dict[str, SalesFeedConfig] = Field(
+        default_factory=dict, description="optional credit sales feeds (docs/kpis.md)"
+    )
 
-    @field_validator("sources", "agencies", "policies", "schedules")
+    @field_validator("sources", "agencies", "policies", "schedules", "sales")
     @classmethod
     def _names(cls, v: dict[str, Any]) -> dict[str, Any]:
         import re

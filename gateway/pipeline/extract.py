@@ -11,7 +11,8 @@ For each snapshot (an export file, an API run):
    longer holds are cleared;
 4. an item of a case at an agency that was cleared, or whose open amount went down, is a
    direct payment: an event on its case, and a notice to the agency;
-5. the transfer is finished and the file recorded as received, in the same transaction.
+5. the totals of the source's open items are kept for the KPIs' history (gateway.kpi.history);
+6. the transfer is finished and the file recorded as received, in the same transaction.
 
 A failure anywhere rolls the snapshot back entirely; the transfer is marked failed, and the
 file is set aside (a format problem) or left for the next run (a passing problem).
@@ -32,6 +33,7 @@ from connectors.base import Clearing, ConnectorError, FormatError, Outcome, Snap
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.domain.items import ItemKey
 from gateway.domain.money import Money
+from gateway.kpi.history import record_snapshot
 from gateway.pipeline.case_updates import CaseUpdater
 from gateway.pipeline.context import RunContext
 from gateway.pipeline.item_rows import (
@@ -318,6 +320,17 @@ def _load(
         ctx, session, source, transfer_id, in_cases, clearings.of_cases
     )
     timings["clear_and_payments"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    record_snapshot(
+        session,
+        source=source,
+        transfer_id=transfer_id,
+        taken_on=ctx.as_of,
+        taken_at=now,
+        buckets=ctx.config.model.kpi.buckets,
+        company_codes=covered,
+    )
+    timings["kpi_history"] = time.perf_counter() - mark
     log.info(
         "extracted %s from %s: %s",
         label,

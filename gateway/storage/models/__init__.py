@@ -10,6 +10,12 @@ from gateway.storage.models.agency_api import (
 from gateway.storage.models.base import Base, UtcDateTime, metadata, utcnow
 from gateway.storage.models.cases import CaseEventRow, CaseItemRow, CaseRow, HandoverBatchRow
 from gateway.storage.models.items import DebtorRow, OpenItemRow, extraction_seen
+from gateway.storage.models.kpi import (
+    CreditSalesRow,
+    DebtorScoreRow,
+    KpiSnapshotRow,
+    KpiSnapshotTotalRow,
+)
 from gateway.storage.models.ops import AlertStateRow, JobLeaseRow, JobRunRow
 from gateway.storage.models.outbox import OutboxMessageRow
 from gateway.storage.models.policies import CaseApprovalRow, PolicyVersionRow, SelectionRunRow
@@ -27,11 +33,15 @@ __all__ = [
     "CaseEventRow",
     "CaseItemRow",
     "CaseRow",
+    "CreditSalesRow",
     "DebtorRow",
+    "DebtorScoreRow",
     "HandoverBatchRow",
     "IdempotencyKeyRow",
     "JobLeaseRow",
     "JobRunRow",
+    "KpiSnapshotRow",
+    "KpiSnapshotTotalRow",
     "OpenItemRow",
     "OutboxMessageRow",
     "PolicyVersionRow",

@@ -1,0 +1,43 @@
+"""A payment index from 0 to 100 in the spirit of the PAYDEX scale: 80 pays on the due date,
+more pays early, less pays late, down to 20 for four months late or more.
+
+The anchors are PAYDEX's public ones (80 prompt, 70 = 15 days late, 60 = 22, 50 = 30, 40 = 60,
+30 = 90, 20 = 120) and, for early payers, 90 at 10 days early and 100 at 20 days early; between
+two anchors the index is interpolated linearly and rounded half up to a whole number. It is not
+Dun & Bradstreet's PAYDEX (which weighs trade experiences we do not have): it is computed from
+the amount-weighted days late of the debtor's own paid items.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from itertools import pairwise
+
+__all__ = ["ANCHORS", "payment_index"]
+
+ANCHORS: tuple[tuple[int, int], ...] = (
+    (-20, 100),
+    (-10, 90),
+    (0, 80),
+    (15, 70),
+    (22, 60),
+    (30, 50),
+    (60, 40),
+    (90, 30),
+    (120, 20),
+)
+
+
+def payment_index(weighted_days_late: Fraction) -> int:
+    """The index for a debtor whose paid items were `weighted_days_late` late on average
+    (negative: early)."""
+    days = weighted_days_late
+    if days <= ANCHORS[0][0]:
+        return ANCHORS[0][1]
+    if days >= ANCHORS[-1][0]:
+        return ANCHORS[-1][1]
+    for (d0, i0), (d1, i1) in pairwise(ANCHORS):
+        if d0 <= days <= d1:
+            exact = i0 + (i1 - i0) * (days - d0) / (d1 - d0)
+            return int(exact + Fraction(1, 2)) if exact >= 0 else -int(-exact + Fraction(1, 2))
+    raise AssertionError("unreachable: the anchors cover every value")
