@@ -154,7 +154,7 @@ def _load(
     targets = mapper.targets
     result = SalesLoadResult(feed, label, "ok", transfer_id)
     quarantined: list[Quarantined] = []
-    months: dict[tuple[date, str, str], tuple[int, int]] = {}  # key → (minor, line)
+    months: dict[tuple[date, str, str], tuple[int, str]] = {}  # key → (minor, position)
     for record in stream.records:
         result.records += 1
         where = str(record.position)
@@ -183,7 +183,7 @@ def _load(
                 )
             )
             continue
-        months[key] = (minor, result.records)
+        months[key] = (minor, where)
     if stream.control is not None and stream.control.records != result.records:
         raise FormatError(
             f"{label}: {result.records} records read, the sender's control total says "
