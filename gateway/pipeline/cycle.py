@@ -18,6 +18,7 @@ import enum
 import logging
 from dataclasses import dataclass, field
 
+from gateway.kpi.refresh import KpiRefresh, refresh_after_extraction
 from gateway.pipeline.context import RunContext
 from gateway.pipeline.extract import SnapshotResult, extract_source
 from gateway.pipeline.handover import HandoverResult, hand_over
@@ -54,6 +55,7 @@ class RunSummary:
     writeback: list[RelayResult] = field(default_factory=list)
     notices: list[RelayResult] = field(default_factory=list)
     webhooks: list[RelayResult] = field(default_factory=list)
+    kpi: KpiRefresh | None = None
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -61,6 +63,7 @@ class RunSummary:
         return bool(
             self.errors
             or any(r.status == "failed" for r in self.extraction)
+            or any(r.status == "failed" for r in (self.kpi.sales if self.kpi else ()))
             or any(r.status == "failed" for r in self.handover)
             or any(r.status == "failed" for r in self.updates)
             or any(r.error for r in (*self.writeback, *self.notices, *self.webhooks))
@@ -103,6 +106,11 @@ def run_cycle(
                 guarded(
                     step, name, lambda n=name: summary.extraction.extend(extract_source(ctx, n))
                 )
+
+            def kpis() -> None:
+                summary.kpi = refresh_after_extraction(ctx, target)
+
+            guarded(step, "kpi", kpis)
         elif step is Step.SELECT:
             for name in each(list(config.policies)):
                 guarded(step, name, lambda n=name: summary.selection.append(select_cases(ctx, n)))

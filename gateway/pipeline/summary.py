@@ -54,6 +54,15 @@ def summary_lines(summary: RunSummary) -> list[str]:
             add("extract", r.source, text)
             if r.clearing_skipped:
                 add("", "", f"warning: {r.clearing_skipped}")
+    for sales in summary.kpi.sales if summary.kpi else ():
+        if sales.status == "failed":
+            add("sales", sales.feed, f"{sales.label}: FAILED: {sales.error}")
+        elif sales.status == "skipped":
+            add("sales", sales.feed, f"{sales.label}: skipped, already processed")
+        else:
+            months = f"{sales.months} month{'s' if sales.months != 1 else ''}"
+            text = f"{sales.label}: {months} of credit sales"
+            add("sales", sales.feed, text + f", {sales.quarantined} quarantined")
     for s in summary.selection:
         excluded = ", ".join(f"{n} {k}" for k, n in s.excluded.items() if n)
         agencies = ", ".join(f"{n} for {a}" for a, n in s.agencies.items())

@@ -1,0 +1,31 @@
+"""What the KPIs do after each extraction step: read the credit sales feeds, and recompute the
+debtors' payment behaviour and risk scores (which policies then select on)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gateway.kpi.behaviour import refresh_scores
+from gateway.kpi.sales import SalesLoadResult, load_sales
+from gateway.pipeline.context import RunContext
+
+__all__ = ["KpiRefresh", "refresh_after_extraction"]
+
+
+@dataclass(slots=True)
+class KpiRefresh:
+    sales: list[SalesLoadResult] = field(default_factory=list)
+    scored_debtors: int = 0
+
+
+def refresh_after_extraction(ctx: RunContext, target: str | None = None) -> KpiRefresh:
+    """Load the sales feeds (all, or the one named `target`), then refresh every score in one
+    transaction. A source named as `target` refreshes the scores only."""
+    done = KpiRefresh()
+    for name in ctx.config.sales:
+        if target is None or target == name:
+            done.sales.extend(load_sales(ctx, name))
+    grace = ctx.config.model.kpi.promise_grace_days
+    with ctx.store.unit_of_work() as session:
+        done.scored_debtors = refresh_scores(session, ctx.as_of, grace)
+    return done
