@@ -13,6 +13,7 @@ from gateway.api import (
     cases,
     health,
     jobs,
+    kpi,
     metrics,
     policies,
     transfers,
@@ -32,4 +33,5 @@ ROUTERS: list[APIRouter] = [
     cases.router,
     case_timeline.router,
     case_decisions.router,
+    kpi.router,
 ]

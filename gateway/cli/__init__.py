@@ -8,6 +8,7 @@ from gateway.cli.config_cmd import config, connectors_command
 from gateway.cli.db_cmd import db
 from gateway.cli.init_cmd import demo, init
 from gateway.cli.jobs_cmd import jobs
+from gateway.cli.kpi_cmd import kpi
 from gateway.cli.main import main
 from gateway.cli.outbox_cmd import outbox
 from gateway.cli.purge_cmd import purge
@@ -38,6 +39,7 @@ for command in (
     purge,
     agency,
     user,
+    kpi,
 ):
     main.add_command(command)
 

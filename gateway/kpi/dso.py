@@ -120,7 +120,10 @@ def dso_report(
     report = DsoReport(period_end, months, (start, period_end), [])
     keys = sorted(set(closing) | set(sales))
     if not keys:
-        report.problem = closing_problem or "no receivables and no credit sales on record"
+        reasons = [closing_problem or "no receivables on record"]
+        if not has_feed:
+            reasons.append("no credit sales feed is configured (`sales:` in the configuration)")
+        report.problem = "; ".join(reasons)
     for key in keys:
         code, cur = key
         # A snapshot that has no open item of a company code and currency says they were 0.
