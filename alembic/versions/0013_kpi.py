@@ -33,6 +33,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_credit_sales')),
     sa.UniqueConstraint('source', 'period', 'company_code', 'currency', name=op.f('uq_credit_sales_source_period_company_code_currency'))
     )
+    op.create_table('debtor_ageing',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=64), nullable=False),
+    sa.Column('debtor_number', sa.String(length=64), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('computed_on', sa.Date(), nullable=False),
+    sa.Column('bucket_edges', sa.String(length=200), nullable=False),
+    sa.Column('items', sa.Integer(), nullable=False),
+    sa.Column('overdue_minor', sa.BigInteger(), nullable=False),
+    sa.Column('buckets', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_debtor_ageing')),
+    sa.UniqueConstraint('source', 'debtor_number', 'currency', name=op.f('uq_debtor_ageing_source_debtor_number_currency'))
+    )
+    with op.batch_alter_table('debtor_ageing', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_debtor_ageing_overdue_minor'), ['overdue_minor'], unique=False)
+
     op.create_table('debtor_scores',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=64), nullable=False),
@@ -98,5 +114,9 @@ def downgrade() -> None:
 
     op.drop_table('kpi_snapshots')
     op.drop_table('debtor_scores')
+    with op.batch_alter_table('debtor_ageing', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_debtor_ageing_overdue_minor'))
+
+    op.drop_table('debtor_ageing')
     op.drop_table('credit_sales')
     # ### end Alembic commands ###

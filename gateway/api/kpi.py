@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from gateway.api.deps import ConfigDep, ReadSession
 from gateway.api.security import AccountingUser
 from gateway.kpi import reports
-from gateway.kpi.ageing import ageing_from_history, live_ageing
+from gateway.kpi.ageing import aged_balance, ageing_from_history, live_ageing
 from gateway.kpi.agencies import agency_performance
 from gateway.kpi.behaviour import debtor_behaviour
 from gateway.kpi.buckets import AgeingBuckets
@@ -58,7 +58,10 @@ def ageing(
     buckets: Annotated[
         str | None, Query(description="edges in days past due, e.g. 30,60,90,180")
     ] = None,
-    history: Annotated[bool, Query(description="read the snapshots kept, not the items")] = False,
+    history: Annotated[
+        bool, Query(description="read the snapshot kept for that day (a past day)")
+    ] = False,
+    live: Annotated[bool, Query(description="read the items themselves")] = False,
     company_code: str | None = None,
     currency: str | None = None,
     segment: str | None = None,
@@ -73,8 +76,14 @@ def ageing(
         if history:
             found = ageing_from_history(session, _today(as_of), _dims(by), where)
         else:
-            edges = AgeingBuckets.parse(buckets) if buckets else config.model.kpi.buckets
-            found = live_ageing(session, _today(as_of), edges, _dims(by), where, limit)
+            configured = config.model.kpi.buckets
+            edges = AgeingBuckets.parse(buckets) if buckets else configured
+            day, dims = _today(as_of), _dims(by)
+            found = (
+                live_ageing(session, day, edges, dims, where, limit)
+                if live
+                else aged_balance(session, day, edges, configured, dims, where, limit)
+            )
     except ValueError as exc:
         raise _refused(exc) from None
     return reports.ageing_json(found)

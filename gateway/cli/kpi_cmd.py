@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from gateway.cli.main import CliState, as_of_date, as_of_option, pass_state
 from gateway.cli.table import render_table
 from gateway.kpi import reports
-from gateway.kpi.ageing import ageing_from_history, live_ageing
+from gateway.kpi.ageing import aged_balance, ageing_from_history, live_ageing
 from gateway.kpi.agencies import age_labels, agency_performance
 from gateway.kpi.behaviour import debtor_behaviour
 from gateway.kpi.buckets import AgeingBuckets
@@ -59,7 +59,8 @@ def kpi() -> None:
 @as_of_option
 @click.option("--by", default="company_code,currency", show_default=True, help="Groups.")
 @click.option("--buckets", help="Bucket edges in days past due (default: the configuration's).")
-@click.option("--history", is_flag=True, help="Read the snapshots kept for that day.")
+@click.option("--history", is_flag=True, help="Read the snapshot kept for that (past) day.")
+@click.option("--live", is_flag=True, help="Read the items themselves.")
 @click.option("--limit", type=int, help="Only the groups with the most overdue.")
 @json_option
 @pass_state
@@ -69,17 +70,22 @@ def ageing_command(
     by: str,
     buckets: str | None,
     history: bool,
+    live: bool,
     limit: int | None,
     as_json: bool,
 ) -> None:
-    """Aged balance by days past the net due date (live, or --history for a past day)."""
+    """Aged balance by days past the net due date (--history for a past day)."""
     day = as_of_date(as_of)
 
     def query(session: Session) -> dict[str, Any]:
         if history:
             return reports.ageing_json(ageing_from_history(session, day, _dims(by)))
-        edges = AgeingBuckets.parse(buckets) if buckets else state.config().model.kpi.buckets
-        return reports.ageing_json(live_ageing(session, day, edges, _dims(by), limit=limit))
+        configured = state.config().model.kpi.buckets
+        edges = AgeingBuckets.parse(buckets) if buckets else configured
+        if live:
+            return reports.ageing_json(live_ageing(session, day, edges, _dims(by), limit=limit))
+        found = aged_balance(session, day, edges, configured, _dims(by), limit=limit)
+        return reports.ageing_json(found)
 
     data = _read(state, query)
     if as_json:

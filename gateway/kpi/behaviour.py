@@ -25,20 +25,21 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import TypeVarTuple
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import Select, and_, case, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.domain.cases import CaseState
 from gateway.domain.money import currency_digits
+from gateway.kpi.buckets import AgeingBuckets
 from gateway.kpi.day_count import days_from_dates
 from gateway.kpi.formulas import rounded
 from gateway.kpi.payment_index import payment_index
 from gateway.kpi.promise_book import promise_outcomes
 from gateway.kpi.promises import PromiseStatus
 from gateway.kpi.scorecard import DebtorFacts, RiskScore, score
-from gateway.storage.models import CaseRow, DebtorScoreRow, OpenItemRow
+from gateway.storage.models import CaseRow, DebtorAgeingRow, DebtorScoreRow, OpenItemRow
 
 __all__ = ["WINDOW_DAYS", "Behaviour", "debtor_behaviour", "refresh_scores"]
 
@@ -50,13 +51,18 @@ Debtor = tuple[str, str]  # (source, debtor number)
 _Row = TypeVarTuple("_Row")
 
 
+# Amounts of every currency are added in units of 10^-SCALE of their major unit, as integers
+# (no currency has more than 4 minor digits): exact, and cheap for thousands of debtors.
+SCALE = 4
+
+
 @dataclass(slots=True)
 class _Acc:
     paid_items: int = 0
-    weight: Fraction = Fraction(0)
-    weighted_days: Fraction = Fraction(0)
-    open_balance: Fraction = Fraction(0)
-    overdue_90: Fraction = Fraction(0)
+    weight: int = 0  # scaled amounts
+    weighted_days: int = 0
+    open_balance: int = 0
+    overdue_90: int = 0
     broken: int = 0
     kept: int = 0
     uncollectible: int = 0
@@ -79,8 +85,8 @@ class Behaviour:
     facts: DebtorFacts = field(repr=False)
 
 
-def _major(minor: int, currency: str) -> Fraction:
-    return Fraction(minor, 10 ** currency_digits(currency))
+def _scaled(minor: int, currency: str) -> int:
+    return minor * int(10 ** (SCALE - currency_digits(currency)))
 
 
 def _scoped(debtor: Debtor | None, query: Select[*_Row]) -> Select[*_Row]:
@@ -90,80 +96,86 @@ def _scoped(debtor: Debtor | None, query: Select[*_Row]) -> Select[*_Row]:
     return query.where(i.source == debtor[0], i.debtor_number == debtor[1])
 
 
+AgeingKey = tuple[str, str, str]  # (source, debtor number, currency)
+
+
 def _gather(
-    session: Session, as_of: date, grace_days: int, debtor: Debtor | None
+    session: Session,
+    as_of: date,
+    grace_days: int,
+    debtor: Debtor | None,
+    ageing: dict[AgeingKey, tuple[int, list[int]]] | None = None,
+    buckets: AgeingBuckets | None = None,
 ) -> dict[Debtor, _Acc]:
+    """Each debtor's facts; with `ageing` and `buckets`, also fills `ageing` with each
+    debtor's open items per currency: (count, amount per bucket), from the same pass."""
     dialect = session.get_bind().dialect.name
     since = as_of - timedelta(days=WINDOW_DAYS)
     i = OpenItemRow
     acc: dict[Debtor, _Acc] = defaultdict(_Acc)
 
+    # One pass over the items: paid in the window, open, and ERP promises broken (the item's
+    # promised day plus the grace days fell in the window and passed without the money).
     late = days_from_dates(dialect, i.net_due_date, i.cleared_on)
-    paid = _scoped(
-        debtor,
-        select(
-            i.source,
-            i.debtor_number,
-            i.currency,
-            func.count(),
-            func.sum(i.amount_minor),
-            func.sum(i.amount_minor * late),
-        )
-        .where(
-            i.is_open.is_(False),
-            i.cleared_on > since,
-            i.cleared_on <= as_of,
-            i.amount_minor > 0,
-        )
-        .group_by(i.source, i.debtor_number, i.currency),
+    paid = and_(
+        i.is_open.is_(False), i.cleared_on > since, i.cleared_on <= as_of, i.amount_minor > 0
     )
-    for source, number, currency, count, weight, weighted in session.execute(paid):
-        a = acc[(source, number)]
-        a.paid_items += int(count)
-        a.weight += _major(int(weight or 0), currency)
-        a.weighted_days += _major(int(weighted or 0), currency)
-
+    still_open = and_(i.is_open.is_(True), i.open_amount_minor > 0)
     old = as_of - timedelta(days=OLD_OVERDUE_DAYS)
-    balance = _scoped(
+    promised = i.payment_promised_until
+    broken = and_(
+        promised.is_not(None),
+        promised > since - timedelta(days=grace_days),
+        promised <= as_of - timedelta(days=grace_days + 1),  # promised + grace < as_of
+        or_(
+            i.is_open.is_(True),
+            and_(
+                i.cleared_on.is_not(None),
+                days_from_dates(dialect, promised, i.cleared_on) > grace_days,
+            ),
+        ),
+    )
+
+    def total(condition: Any, value: Any) -> Any:
+        return func.sum(case((condition, value), else_=0))
+
+    is_open = i.is_open.is_(True)
+    aged: list[Any] = []
+    if ageing is not None and buckets is not None:
+        bounds = buckets.due_date_bounds(as_of)
+        due = i.net_due_date
+        tests = [due >= bounds[0]]
+        tests += [and_(due < bounds[k - 1], due >= bounds[k]) for k in range(1, len(bounds))]
+        tests.append(due < bounds[-1])
+        aged = [total(is_open, 1)] + [total(and_(is_open, t), i.open_amount_minor) for t in tests]
+    facts = _scoped(
         debtor,
         select(
             i.source,
             i.debtor_number,
             i.currency,
-            func.sum(i.open_amount_minor),
-            func.sum(case((i.net_due_date < old, i.open_amount_minor), else_=0)),
+            total(paid, 1),
+            total(paid, i.amount_minor),
+            total(paid, i.amount_minor * late),
+            total(still_open, i.open_amount_minor),
+            total(and_(still_open, i.net_due_date < old), i.open_amount_minor),
+            total(broken, 1),
+            *aged,
         )
-        .where(i.is_open.is_(True), i.open_amount_minor > 0)
+        .where(or_(paid, is_open, broken))
         .group_by(i.source, i.debtor_number, i.currency),
     )
-    for source, number, currency, total, overdue in session.execute(balance):
+    for row in session.execute(facts):
+        source, number, currency, count, weight, weighted, owed, old_owed, n = row[:9]
+        if aged and ageing is not None and row[9]:
+            ageing[(source, number, currency)] = (int(row[9]), [int(v or 0) for v in row[10:]])
         a = acc[(source, number)]
-        a.open_balance += _major(int(total or 0), currency)
-        a.overdue_90 += _major(int(overdue or 0), currency)
-
-    # ERP promises: the item's promised day (plus grace) fell in the window and passed.
-    deadline_floor = since - timedelta(days=grace_days)
-    deadline_top = as_of - timedelta(days=grace_days + 1)  # deadline = promised + grace < as_of
-    promised = i.payment_promised_until
-    broken_erp = _scoped(
-        debtor,
-        select(i.source, i.debtor_number, func.count())
-        .where(
-            promised.is_not(None),
-            promised > deadline_floor,
-            promised <= deadline_top,
-            or_(
-                i.is_open.is_(True),
-                and_(
-                    i.cleared_on.is_not(None),
-                    days_from_dates(dialect, promised, i.cleared_on) > grace_days,
-                ),
-            ),
-        )
-        .group_by(i.source, i.debtor_number),
-    )
-    for source, number, count in session.execute(broken_erp):
-        acc[(source, number)].broken += int(count)
+        a.paid_items += int(count or 0)
+        a.weight += _scaled(int(weight or 0), currency)
+        a.weighted_days += _scaled(int(weighted or 0), currency)
+        a.open_balance += _scaled(int(owed or 0), currency)
+        a.overdue_90 += _scaled(int(old_owed or 0), currency)
+        a.broken += int(n or 0)
 
     for found in promise_outcomes(session, as_of, grace_days, debtor=debtor):
         outcome = found.outcome
@@ -196,12 +208,13 @@ def whole_days(wdl: Fraction | None) -> int | None:
 
 
 def _behaviour(key: Debtor, a: _Acc, as_of: date) -> Behaviour:
-    wdl = a.weighted_days / a.weight if a.paid_items and a.weight > 0 else None
+    wdl = Fraction(a.weighted_days, a.weight) if a.paid_items and a.weight > 0 else None
+    unit = 10**SCALE
     facts = DebtorFacts(
         paid_items=a.paid_items,
         weighted_days_late=wdl,
-        open_balance=a.open_balance,
-        overdue_90=a.overdue_90,
+        open_balance=Fraction(a.open_balance, unit),
+        overdue_90=Fraction(a.overdue_90, unit),
         broken_promises=a.broken,
         uncollectible_cases=a.uncollectible,
     )
@@ -230,22 +243,38 @@ def debtor_behaviour(
     return _behaviour(key, acc.get(key, _Acc()), as_of)
 
 
-def refresh_scores(session: Session, as_of: date, grace_days: int = 3) -> int:
-    """Recompute and store the score of every debtor with items or cases; returns how many.
-    Debtors with nothing left on record lose their stored score."""
-    acc = _gather(session, as_of, grace_days, None)
-    known = {
-        (s, n): row_id
-        for row_id, s, n in session.execute(
-            select(DebtorScoreRow.id, DebtorScoreRow.source, DebtorScoreRow.debtor_number)
-        )
-    }
-    gone = [row_id for key, row_id in known.items() if key not in acc]
-    for start in range(0, len(gone), 500):
-        session.execute(
-            delete(DebtorScoreRow).where(DebtorScoreRow.id.in_(gone[start : start + 500]))
-        )
-    rows_new, rows_old = [], []
+def refresh_scores(
+    session: Session,
+    as_of: date,
+    grace_days: int = 3,
+    buckets: AgeingBuckets | None = None,
+) -> int:
+    """Recompute and store the score of every debtor with items or cases, and each debtor's
+    aged balance (cut at `buckets`); returns how many debtors were scored. Debtors with
+    nothing left on record lose their stored score."""
+    buckets = buckets or AgeingBuckets()
+    ageing: dict[AgeingKey, tuple[int, list[int]]] = {}
+    acc = _gather(session, as_of, grace_days, None, ageing, buckets)
+    session.execute(delete(DebtorAgeingRow))
+    aged_rows = [
+        {
+            "source": source,
+            "debtor_number": number,
+            "currency": currency,
+            "computed_on": as_of,
+            "bucket_edges": buckets.text,
+            "items": count,
+            "overdue_minor": sum(amounts[1:]),
+            "buckets": json.dumps(amounts),
+        }
+        for (source, number, currency), (count, amounts) in ageing.items()
+    ]
+    for start in range(0, len(aged_rows), 5_000):
+        session.execute(insert(DebtorAgeingRow), aged_rows[start : start + 5_000])
+    # Every score is recomputed: the table is replaced within the caller's transaction (readers
+    # see the previous scores until it commits).
+    session.execute(delete(DebtorScoreRow))
+    rows = []
     for key, a in acc.items():
         b = _behaviour(key, a, as_of)
         values = {
@@ -255,9 +284,7 @@ def refresh_scores(session: Session, as_of: date, grace_days: int = 3) -> int:
             "risk_score": b.risk.score,
             "payment_index": b.payment_index,
             "weighted_days_late": "" if b.weighted_days_late is None else str(b.weighted_days_late),
-            "delay_days": None
-            if b.weighted_days_late is None
-            else whole_days(b.facts.weighted_days_late),
+            "delay_days": whole_days(b.facts.weighted_days_late),
             "paid_items": b.paid_items,
             "broken_promises": b.promises_broken,
             "points": json.dumps(
@@ -265,12 +292,7 @@ def refresh_scores(session: Session, as_of: date, grace_days: int = 3) -> int:
                 ensure_ascii=False,
             ),
         }
-        if key in known:
-            rows_old.append({"id": known[key], **values})
-        else:
-            rows_new.append(values)
-    if rows_new:
-        session.execute(insert(DebtorScoreRow), rows_new)
-    if rows_old:
-        session.execute(update(DebtorScoreRow), rows_old)
+        rows.append(values)
+    for start in range(0, len(rows), 5_000):
+        session.execute(insert(DebtorScoreRow), rows[start : start + 5_000])
     return len(acc)

@@ -31,13 +31,16 @@ ANCHORS: tuple[tuple[int, int], ...] = (
 def payment_index(weighted_days_late: Fraction) -> int:
     """The index for a debtor whose paid items were `weighted_days_late` late on average
     (negative: early)."""
-    days = weighted_days_late
-    if days <= ANCHORS[0][0]:
+    # In integers (days = n / m): this runs for every debtor at each extraction.
+    n, m = weighted_days_late.numerator, weighted_days_late.denominator
+    if n <= ANCHORS[0][0] * m:
         return ANCHORS[0][1]
-    if days >= ANCHORS[-1][0]:
+    if n >= ANCHORS[-1][0] * m:
         return ANCHORS[-1][1]
     for (d0, i0), (d1, i1) in pairwise(ANCHORS):
-        if d0 <= days <= d1:
-            exact = i0 + (i1 - i0) * (days - d0) / (d1 - d0)
-            return int(exact + Fraction(1, 2)) if exact >= 0 else -int(-exact + Fraction(1, 2))
+        if n <= d1 * m:
+            # i0 + (i1 - i0) * (n/m - d0) / (d1 - d0), as one fraction p / q, rounded half up
+            q = m * (d1 - d0)
+            p = i0 * q + (i1 - i0) * (n - d0 * m)
+            return (2 * p + q) // (2 * q)
     raise AssertionError("unreachable: the anchors cover every value")

@@ -64,7 +64,7 @@ def promise_outcomes(
         return []
     ids = sorted(promises)
     payments: dict[int, list[Paid]] = defaultdict(list)
-    cases: dict[int, CaseRow] = {}
+    cases: dict[int, tuple[str, str, str, str, str]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         money = select(e.case_id, e.kind, e.occurred_at, e.amount_minor).where(
@@ -72,21 +72,16 @@ def promise_outcomes(
         )
         for case_id, kind, occurred_at, amount in session.execute(money):
             payments[case_id].append(Paid(occurred_at.date(), _MONEY[kind] * int(amount)))
-        for row in session.scalars(select(c).where(c.id.in_(chunk))):
-            cases[row.id] = row
+        heads = select(c.id, c.reference, c.agency, c.source, c.debtor_number, c.currency)
+        for case_id, *head in session.execute(heads.where(c.id.in_(chunk))):
+            cases[case_id] = tuple(head)  # type: ignore[assignment]
     out = []
     for case_id in ids:
-        row = cases[case_id]
+        reference, agency_name, source, debtor_number, currency = cases[case_id]
         for outcome in judge(promises[case_id], payments[case_id], as_of, grace_days):
             out.append(
                 CasePromise(
-                    case_id,
-                    row.reference,
-                    row.agency,
-                    row.source,
-                    row.debtor_number,
-                    row.currency,
-                    outcome,
+                    case_id, reference, agency_name, source, debtor_number, currency, outcome
                 )
             )
     return out

@@ -1,5 +1,6 @@
 """What the KPIs do after each extraction step: read the credit sales feeds, and recompute the
-debtors' payment behaviour and risk scores (which policies then select on)."""
+debtors' payment behaviour and risk scores (which policies then select on) and their aged
+balances (the debtors' ageing page)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ def refresh_after_extraction(ctx: RunContext, target: str | None = None) -> KpiR
     for name in ctx.config.sales:
         if target is None or target == name:
             done.sales.extend(load_sales(ctx, name))
-    grace = ctx.config.model.kpi.promise_grace_days
+    kpi = ctx.config.model.kpi
     with ctx.store.unit_of_work() as session:
-        done.scored_debtors = refresh_scores(session, ctx.as_of, grace)
+        done.scored_debtors = refresh_scores(
+            session, ctx.as_of, kpi.promise_grace_days, kpi.buckets
+        )
     return done

@@ -17,8 +17,8 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from gateway.kpi.refresh import KpiRefresh, refresh_after_extraction
 from gateway.pipeline.context import RunContext
 from gateway.pipeline.extract import SnapshotResult, extract_source
 from gateway.pipeline.handover import HandoverResult, hand_over
@@ -27,6 +27,9 @@ from gateway.pipeline.returns import UpdateFileResult, ingest_updates
 from gateway.pipeline.select import SelectionResult, select_cases
 from gateway.pipeline.transfers import transfer_scope
 from gateway.pipeline.webhook_relay import deliver_webhooks
+
+if TYPE_CHECKING:
+    from gateway.kpi.refresh import KpiRefresh
 
 __all__ = ["STEPS", "RunSummary", "Step", "run_cycle"]
 
@@ -108,6 +111,9 @@ def run_cycle(
                 )
 
             def kpis() -> None:
+                # Imported here: the KPI package reads the pipeline's context and transfers.
+                from gateway.kpi.refresh import refresh_after_extraction
+
                 summary.kpi = refresh_after_extraction(ctx, target)
 
             guarded(step, "kpi", kpis)

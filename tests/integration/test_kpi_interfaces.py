@@ -58,7 +58,10 @@ def open_totals(database_url: str) -> dict[str, str]:
 def test_the_cli_shows_each_kpi(site: tuple[CliRunner, str], database_url: str) -> None:
     cli, config = site
     day = TODAY.isoformat()
-    live = json.loads(invoke(cli, "-c", config, "kpi", "ageing", "--as-of", day, "--json").output)
+    live = json.loads(
+        invoke(cli, "-c", config, "kpi", "ageing", "--as-of", day, "--live", "--json").output
+    )
+    fast = json.loads(invoke(cli, "-c", config, "kpi", "ageing", "--as-of", day, "--json").output)
     kept = json.loads(
         invoke(cli, "-c", config, "kpi", "ageing", "--as-of", day, "--history", "--json").output
     )
@@ -66,6 +69,13 @@ def test_the_cli_shows_each_kpi(site: tuple[CliRunner, str], database_url: str) 
     assert {t["currency"]: t["total"] for t in live["totals"]} == open_totals(database_url)
     # the snapshot kept by today's extraction holds the same receivables
     assert kept["origin"] == "history" and kept["totals"] == live["totals"]
+    # today's page reads the same snapshot; per debtor, the aged balance kept with the scores
+    assert fast["origin"] == "history" and fast["groups"] == kept["groups"]
+    by_debtor = ["kpi", "ageing", "--as-of", day, "--by", "debtor", "--json"]
+    stored = json.loads(invoke(cli, "-c", config, *by_debtor).output)
+    read = json.loads(invoke(cli, "-c", config, *by_debtor, "--live").output)
+    assert stored["origin"] == "debtor ageing" and read["origin"] == "live"
+    assert stored["groups"] == read["groups"] and len(read["groups"]) > 5
     table = invoke(
         cli, "-c", config, "kpi", "ageing", "--as-of", day, "--by", "debtor", "--limit", "2"
     )

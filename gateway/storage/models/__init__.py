@@ -12,6 +12,7 @@ from gateway.storage.models.cases import CaseEventRow, CaseItemRow, CaseRow, Han
 from gateway.storage.models.items import DebtorRow, OpenItemRow, extraction_seen
 from gateway.storage.models.kpi import (
     CreditSalesRow,
+    DebtorAgeingRow,
     DebtorScoreRow,
     KpiSnapshotRow,
     KpiSnapshotTotalRow,
@@ -34,6 +35,7 @@ __all__ = [
     "CaseItemRow",
     "CaseRow",
     "CreditSalesRow",
+    "DebtorAgeingRow",
     "DebtorRow",
     "DebtorScoreRow",
     "HandoverBatchRow",

@@ -10,7 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.storage.models.base import Base, UtcDateTime, utcnow
 
-__all__ = ["CreditSalesRow", "DebtorScoreRow", "KpiSnapshotRow", "KpiSnapshotTotalRow"]
+__all__ = [
+    "CreditSalesRow",
+    "DebtorAgeingRow",
+    "DebtorScoreRow",
+    "KpiSnapshotRow",
+    "KpiSnapshotTotalRow",
+]
 
 
 class KpiSnapshotRow(Base):
@@ -84,3 +90,24 @@ class DebtorScoreRow(Base):
     paid_items: Mapped[int] = mapped_column(Integer, default=0)
     broken_promises: Mapped[int] = mapped_column(Integer, default=0)
     points: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class DebtorAgeingRow(Base):
+    """A debtor's open items in one currency by ageing bucket, as computed with the scores
+    (the debtors' aged balance, largest overdue first, without reading every item again)."""
+
+    __tablename__ = "debtor_ageing"
+    __table_args__ = (
+        UniqueConstraint("source", "debtor_number", "currency"),
+        Index(None, "overdue_minor"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    debtor_number: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    computed_on: Mapped[date] = mapped_column(Date)
+    bucket_edges: Mapped[str] = mapped_column(String(200))
+    items: Mapped[int] = mapped_column(Integer)
+    overdue_minor: Mapped[int] = mapped_column(BigInteger)
+    buckets: Mapped[str] = mapped_column(Text)  # JSON list of minor amounts, bucket 0 first
