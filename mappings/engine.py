@@ -28,6 +28,7 @@ from mappings.requests import CompiledRequest, compile_request
 from mappings.spec import CallSpec, FieldSpec, FileFormat, MappingSpec
 from mappings.targets import KINDS, WRITEBACK_ACTIONS, MappingKind, Target, TargetType
 from mappings.transforms import Step, build_step, parse_date, parse_datetime, to_decimal
+from mappings.xml_layout import XmlLayout, compile_xml_layout
 
 __all__ = ["CompiledCall", "CompiledMapping", "RecordMapper", "compile_mapping"]
 
@@ -438,8 +439,10 @@ class CompiledMapping:
         columns: Mapping[str, bool],
         inline: Mapping[str, tuple[str, tuple[str, ...] | None]] | None = None,
         calls: Mapping[str, CompiledCall] | None = None,
+        xml: XmlLayout | None = None,
     ) -> None:
         self.spec = spec
+        self.xml = xml  # the compiled file.xml section of an XML layout
         self.source = source
         self._fields = fields
         self._columns = dict(columns)
@@ -645,9 +648,16 @@ def compile_mapping(spec: MappingSpec, source: str = "<mapping>") -> CompiledMap
         for action, call_spec in spec.calls.items()
         if (call := _compile_call(compiler, action, call_spec)) is not None
     }
+    xml = None
+    if spec.file is not None and spec.file.xml is not None:
+        sections = {name: list(fields) for name, fields in compiled.items()}
+        xml, problems = compile_xml_layout(
+            spec.kind, spec.file.xml, source, sections, list(compiler.columns)
+        )
+        compiler.problems.extend(problems)
     if compiler.problems:
         raise MappingSpecError(source, compiler.problems)
-    return CompiledMapping(spec, source, compiled, compiler.columns, compiler.inline, calls)
+    return CompiledMapping(spec, source, compiled, compiler.columns, compiler.inline, calls, xml)
 
 
 def _compile_call(compiler: _Compiler, action: str, spec: CallSpec) -> CompiledCall | None:

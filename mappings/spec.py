@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from gateway.domain.actions import ActionKind
 from mappings.requests import RequestLayout
 from mappings.targets import MappingKind
+from mappings.xml_format import XmlFormat
 
 __all__ = [
     "CallSpec",
@@ -170,14 +171,22 @@ class CallSpec(_Strict):
 
 
 class FileFormat(_Strict):
-    """How a file of this layout is written: CSV dialect, encoding, and for JSON files nothing."""
+    """How a file of this layout is written: CSV dialect, encoding; for JSON files nothing; for
+    XML files the `xml` section (mappings.xml_format)."""
 
-    format: str = Field(default="csv", pattern="^(csv|json)$")
+    format: str = Field(default="csv", pattern="^(csv|json|xml)$")
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     quotechar: str = Field(default='"', min_length=1, max_length=1)
     encoding: str = "utf-8"
     header: bool = True
     line_terminator: str = Field(default="\r\n", pattern="^(\r\n|\n)$")
+    xml: XmlFormat | None = None
+
+    @model_validator(mode="after")
+    def _xml_section(self) -> FileFormat:
+        if (self.format == "xml") != (self.xml is not None):
+            raise ValueError("an xml section goes with format: xml, and format: xml needs one")
+        return self
 
     @field_validator("encoding")
     @classmethod

@@ -33,10 +33,16 @@ class MappingKind(enum.StrEnum):
     WRITEBACK = "writeback"
     NOTICES = "notices"
     SALES = "sales"
+    BANK_PAYMENTS = "bank_payments"
 
     @property
     def inbound(self) -> bool:
-        return self in (MappingKind.OPEN_ITEMS, MappingKind.AGENCY_EVENTS, MappingKind.SALES)
+        return self in (
+            MappingKind.OPEN_ITEMS,
+            MappingKind.AGENCY_EVENTS,
+            MappingKind.BANK_PAYMENTS,
+            MappingKind.SALES,
+        )
 
 
 class TargetType(enum.StrEnum):
@@ -216,6 +222,45 @@ SALES_TARGETS: tuple[Target, ...] = (
     ),
 )
 
+
+def _direction(value: Any) -> Any:
+    direction = value.strip().lower()
+    if direction not in ("credit", "debit"):
+        raise FieldError("direction must be 'credit' or 'debit' (use a lookup step)", value)
+    return direction
+
+
+def _positive(value: Any) -> Any:
+    if value <= 0:
+        raise FieldError("must be more than zero", value)
+    return value
+
+
+# Incoming payments on the creditor's bank account (camt.053 / camt.054 and the like).
+BANK_PAYMENT_TARGETS: tuple[Target, ...] = (
+    Target(
+        "payment_id",
+        T.TEXT,
+        "the bank's id of the payment (the same id twice is one payment)",
+        required=True,
+    ),
+    Target("booked_on", T.DATE, "booking date", required=True),
+    Target("value_date", T.DATE, "value date"),
+    Target("amount", T.DECIMAL, "amount, positive", required=True, check=_positive),
+    Target("currency", T.TEXT, "ISO 4217 currency", required=True, check=_currency),
+    Target(
+        "direction", T.TEXT, "'credit' (incoming) or 'debit'", default="credit", check=_direction
+    ),
+    Target("booked", T.BOOL, "booked (not pending or for information)", default=True),
+    Target("reversal", T.BOOL, "the bank reverses an earlier booking", default=False),
+    Target("account", T.TEXT, "the creditor's account (IBAN) it was booked on", default=""),
+    Target("debtor_name", T.TEXT, "who paid", default=""),
+    Target("debtor_account", T.TEXT, "the payer's account (IBAN)", default=""),
+    Target("structured_reference", T.TEXT, "creditor reference (ISO 11649 RF...)", default=""),
+    Target("remittance_text", T.TEXT, "unstructured remittance information", default=""),
+    Target("end_to_end_id", T.TEXT, "the payer's end-to-end id", default=""),
+)
+
 # Outbound: the canonical fields a mapping may read (name → what it is).
 HANDOVER_CASE_FIELDS: Mapping[str, str] = {
     "batch_reference": "the handover batch's reference (also the file name stem)",
@@ -318,4 +363,5 @@ KINDS: Mapping[MappingKind, KindLayout] = {
     ),
     MappingKind.WRITEBACK: KindLayout(sections={"fields": WRITEBACK_FIELDS}),
     MappingKind.NOTICES: KindLayout(sections={"fields": NOTICE_FIELDS}),
+    MappingKind.BANK_PAYMENTS: KindLayout(targets=BANK_PAYMENT_TARGETS),
 }

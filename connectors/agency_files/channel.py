@@ -1,7 +1,9 @@
 """The `files` agency channel: handover files and notices out, status files in.
 
 Handover files are CSV (one line per item, with a `.manifest.json` holding the control
-totals) or JSON (cases with nested items and a `control` block). Status files from the agency
+totals), JSON (cases with nested items and a `control` block) or XML (written from the
+mapping's template, checked against its schema before it is published; see
+connectors.xml_files). Notices are CSV or XML, as their mapping says. Status files from the agency
 are picked up from its folder; when the agency sends a manifest beside a file, the hash, the
 record count and the amount totals are checked before anything of the file is applied.
 """
@@ -28,7 +30,8 @@ from connectors.base import (
     RecordStream,
 )
 from connectors.canonical import case_record, item_record, notice_record
-from connectors.csv_sftp import CsvDialect, CsvDialectOptions, read_csv, write_csv
+from connectors.csv_sftp import CsvDialect, CsvDialectOptions, write_csv
+from connectors.csv_sftp.formats import read_records
 from connectors.csv_sftp.writer import cell_text
 from connectors.files import (
     InboundFile,
@@ -39,8 +42,10 @@ from connectors.files import (
     TransportOptions,
     open_transport,
 )
+from connectors.xml_files import publish_xml
 from gateway.domain.handover import AgencyNotice, HandoverBatch
 from mappings import CompiledMapping, RecordError
+from mappings.xml_template import Record
 
 __all__ = ["FileAgencyChannel", "FileAgencyOptions"]
 
@@ -53,11 +58,11 @@ class FileAgencyOptions(BaseModel):
     transport: TransportOptions = Field(default_factory=LocalTransportOptions)
     outbox: str = Field(description="folder claimbridge puts handover and notice files into")
     inbox: InboxOptions = Field(description="where the agency drops its status files")
-    format: Literal["csv", "json"] | None = Field(
+    format: Literal["csv", "json", "xml"] | None = Field(
         default=None, description="handover file format (default: the handover mapping's)"
     )
     handover_filename: str = "handover_{batch}.{ext}"
-    notices_filename: str = "notices_{timestamp}.csv"
+    notices_filename: str = "notices_{timestamp}.{ext}"
     manifest: bool = Field(default=True, description="write a manifest beside CSV files")
     require_manifest: bool = Field(
         default=False, description="take a status file only once its manifest is there"
@@ -80,8 +85,9 @@ class _StatusFile:
         channel: str,
         control: ControlTotals | None,
         manifest: str | None,
+        mapping: CompiledMapping | None,
     ) -> None:
-        self._file, self._copy, self._dialect = file, copy, dialect
+        self._file, self._copy, self._dialect, self._mapping = file, copy, dialect, mapping
         self._channel, self._control, self._manifest = channel, control, manifest
 
     label = property(lambda self: self._file.name)
@@ -91,8 +97,9 @@ class _StatusFile:
     company_codes = property(lambda self: None)
 
     def open(self) -> RecordStream:
-        columns, records = read_csv(self._copy.path, self._dialect, self.label)
-        return RecordStream(columns, records, self._control)
+        return read_records(
+            self._copy.path, self._mapping, self._dialect, self.label, self._control
+        )
 
     def settle(self, outcome: Outcome, reason: str = "") -> None:
         self._file.settle(outcome, reason)
@@ -119,9 +126,15 @@ class FileAgencyChannel:
         self._handover = self._mapping(context, "handover")
         self._notices = self._mapping(context, "notices")
         events = context.mappings.get("agency_events")
+        self._events = events
         self._events_dialect = CsvDialect.resolve(events.file if events else None, options.csv)
         file = self._handover.file
         self._format = options.format or (file.format if file else "csv")
+        if self._format == "xml" and self._handover.xml is None:
+            raise ConfigurationError(
+                f"agency {self.name}: format xml needs an XML handover mapping "
+                f"({self._handover.name!r} is not; e.g. preset:handover-xml)"
+            )
         self._handover_dialect = CsvDialect.resolve(file, options.csv)
         clash = set(self._handover.columns_of("case")) & set(self._handover.columns_of("item"))
         if clash and self._format == "csv":
@@ -144,6 +157,8 @@ class FileAgencyChannel:
         try:
             if self._format == "json":
                 return self._submit_json(batch, name)
+            if self._format == "xml":
+                return self._submit_xml(batch, name)
             return self._submit_csv(batch, name)
         except RecordError as exc:
             raise ConfigurationError(
@@ -193,10 +208,79 @@ class FileAgencyChannel:
             self._transport.channel, upload.location, batch.item_count, upload.bytes, upload.sha256
         )
 
+    def _submit_xml(self, batch: HandoverBatch, name: str) -> Delivery:
+        mapping = self._handover
+        counts: dict[str, tuple[int, int]] = {}
+        for case in batch.cases:
+            in_cases, in_items = counts.get(case.currency, (0, 0))
+            counts[case.currency] = (in_cases + 1, in_items + len(case.items))
+        cases = (
+            Record(
+                mapping.write("case", case_record(batch, case)),
+                {
+                    "item": [
+                        Record(mapping.write("item", item_record(item, batch.as_of)))
+                        for item in case.items
+                    ]
+                },
+                case.reference,
+            )
+            for case in batch.cases
+        )
+        totals = [
+            Record(
+                {
+                    "currency": currency,
+                    "total": money.amount,
+                    "case_count": counts[currency][0],
+                    "item_count": counts[currency][1],
+                },
+                label=currency,
+            )
+            for currency, money in sorted(batch.totals().items())
+        ]
+        file = Record(
+            {
+                "batch_reference": batch.reference,
+                "agency": batch.agency,
+                "created_at": batch.created_at,
+                "as_of": batch.as_of,
+                "case_count": len(batch.cases),
+                "item_count": batch.item_count,
+            },
+            {"case": cases, "total": totals},
+        )
+        totals_ = {c: m.amount for c, m in batch.totals().items()}
+        return self._publish_xml(
+            mapping, name, file, batch.item_count, totals_, cases=len(batch.cases)
+        )
+
+    def _publish_xml(
+        self,
+        mapping: CompiledMapping,
+        name: str,
+        file: Record,
+        records: int,
+        totals: dict[str, Decimal],
+        **extra: Any,
+    ) -> Delivery:
+        if mapping.xml is None:
+            raise ConfigurationError(f"mapping {mapping.name!r} does not write XML")
+        outbox = self._options.outbox
+        upload, _ = publish_xml(self._transport, outbox, name, mapping.xml, file)
+        if self._options.manifest:
+            body = manifest_bytes(name, upload.sha256, records, totals, _now(), **extra)
+            with self._transport.publish(outbox, name + MANIFEST_SUFFIX) as (writer, _):
+                writer.write(body)
+        return Delivery(
+            self._transport.channel, upload.location, records, upload.bytes, upload.sha256
+        )
+
     def send_notices(self, notices: Sequence[AgencyNotice]) -> Delivery:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        name = self._options.notices_filename.format(timestamp=stamp)
         mapping = self._notices
+        ext = "xml" if mapping.xml is not None else "csv"
+        name = self._options.notices_filename.format(timestamp=stamp, ext=ext)
         try:
             rows = [list(mapping.write("fields", notice_record(n)).values()) for n in notices]
         except RecordError as exc:
@@ -206,6 +290,22 @@ class FileAgencyChannel:
             if notice.amount is not None:
                 currency = notice.amount.currency
                 totals[currency] = totals.get(currency, Decimal(0)) + notice.amount.amount
+        if mapping.xml is not None:
+            columns = mapping.columns_of("fields")
+            file = Record(
+                {"agency": self.name, "created_at": datetime.now(UTC), "notice_count": len(rows)},
+                {
+                    "notice": [
+                        Record(dict(zip(columns, row, strict=True)), label=n.notice_id)
+                        for row, n in zip(rows, notices, strict=True)
+                    ],
+                    "total": [
+                        Record({"currency": c, "total": t, "notice_count": len(rows)}, label=c)
+                        for c, t in sorted(totals.items())
+                    ],
+                },
+            )
+            return self._publish_xml(mapping, name, file, len(rows), totals)
         return self._publish_csv(name, mapping.columns_of("fields"), rows, totals)
 
     def _publish_csv(
@@ -253,6 +353,7 @@ class FileAgencyChannel:
                     self._transport.channel,
                     control,
                     manifest if has_manifest else None,
+                    self._events,
                 )
 
     def requeue(self, label: str, sha256: str | None = None) -> str:

@@ -1,4 +1,4 @@
-"""Open items from CSV exports the ERP drops in a folder (local, or SFTP)."""
+"""Open items from CSV (or XML) exports the ERP drops in a folder (local, or SFTP)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import CheckResult, ConnectorContext, Outcome, RecordStream
 from connectors.csv_sftp.dialect import CsvDialect, CsvDialectOptions
-from connectors.csv_sftp.reader import read_csv
+from connectors.csv_sftp.formats import read_records
 from connectors.files import (
     FileTransport,
     InboundFile,
@@ -20,6 +20,7 @@ from connectors.files import (
     TransportOptions,
     open_transport,
 )
+from mappings import CompiledMapping
 
 __all__ = ["CsvSnapshot", "CsvSource", "CsvSourceOptions"]
 
@@ -51,8 +52,10 @@ class CsvSnapshot:
         dialect: CsvDialect,
         channel: str,
         company_codes: Sequence[str] | None,
+        mapping: CompiledMapping | None = None,
     ) -> None:
         self._file = file
+        self._mapping = mapping
         self._copy = copy
         self._dialect = dialect
         self._channel = channel
@@ -79,8 +82,7 @@ class CsvSnapshot:
         return self._company_codes
 
     def open(self) -> RecordStream:
-        columns, records = read_csv(self._copy.path, self._dialect, self.label)
-        return RecordStream(columns, records)
+        return read_records(self._copy.path, self._mapping, self._dialect, self.label)
 
     def settle(self, outcome: Outcome, reason: str = "") -> None:
         self._file.settle(outcome, reason)
@@ -96,6 +98,7 @@ class CsvSource:
         self._options = options
         # A sales feed (gateway.kpi.sales) reads CSV exports the same way as open items do.
         mapping = context.mappings.get("open_items") or context.mappings.get("sales")
+        self._mapping = mapping
         self._dialect = CsvDialect.resolve(mapping.file if mapping else None, options.csv)
         self._transport: FileTransport = open_transport(options.transport, context.base_dir)
         self._inbox = Inbox(self._transport, options.inbox)
@@ -105,7 +108,12 @@ class CsvSource:
         for file in self._inbox.pending():
             with self._transport.fetch(folder, file.name) as copy:
                 yield CsvSnapshot(
-                    file, copy, self._dialect, self._transport.channel, self._options.company_codes
+                    file,
+                    copy,
+                    self._dialect,
+                    self._transport.channel,
+                    self._options.company_codes,
+                    self._mapping,
                 )
 
     def requeue(self, label: str, sha256: str | None = None) -> str:

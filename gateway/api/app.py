@@ -10,6 +10,7 @@ from gateway.api.request_ids import RequestIds
 from gateway.api.routers import ROUTERS
 from gateway.config import Config
 from gateway.storage.database import Store
+from gateway.web.console import install_console
 
 __all__ = ["create_app"]
 
@@ -23,11 +24,15 @@ def create_app(config: Config, store: Store) -> FastAPI:
             "Collection agencies report case status and payments; accounting reviews and "
             "decides; IT watches transfers. Versioned under /v1."
         ),
+        # Served from files inside the package by gateway.api.docs (works offline).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.config = config
     app.state.store = store
     for router in ROUTERS:
         app.include_router(router)
+    install_console(app)
     app.add_middleware(RequestIds)
     # Outermost: an oversized body is refused before anything reads it.
     app.add_middleware(BodySizeLimit)

@@ -15,11 +15,8 @@ from gateway.api.deps import ReadSession
 from gateway.api.security import AccountingUser
 from gateway.domain.cases import CaseState
 from gateway.domain.events import PAYMENT_KINDS, EventKind
-from gateway.domain.state_machine import event_order
-from gateway.pipeline.case_updates import item_key
+from gateway.pipeline.case_history import case_history
 from gateway.storage.models import CaseEventRow, OutboxMessageRow
-from gateway.storage.repositories.case_search import CaseSearch
-from gateway.storage.repositories.cases import CaseRepository, event_from_row
 
 __all__ = ["Timeline", "router"]
 
@@ -90,24 +87,6 @@ class Timeline(BaseModel):
     )
 
 
-def _event_keys(reference: str, row: CaseEventRow) -> list[str]:
-    """The message keys an event's outbox messages are traced by (see
-    gateway.domain.actions and gateway.pipeline.case_updates for how they are made)."""
-    keys = [f"{reference}:{row.origin}:{row.external_id}"]
-    if row.kind == EventKind.RECALL:
-        keys.append(f"{reference}:recall:{row.external_id}")
-    if row.kind == EventKind.DIRECT_PAYMENT:
-        keys.append(f"{reference}:direct:{row.external_id}")
-    return keys
-
-
-def _message_event_key(message: OutboxMessageRow) -> str:
-    if message.kind == "erp_action":
-        # <reference>:<origin>:<event id>:<what>:<index>
-        return message.message_key.rsplit(":", 2)[0]
-    return message.message_key
-
-
 def _amounts(row: CaseEventRow, currency: str) -> EventAmounts | None:
     if EventKind(row.kind) not in PAYMENT_KINDS:
         return None
@@ -128,37 +107,27 @@ def _amounts(row: CaseEventRow, currency: str) -> EventAmounts | None:
 )
 def case_timeline(reference: str, _user: AccountingUser, session: ReadSession) -> Timeline:
     case = case_or_404(session, reference)
-    repo = CaseRepository(session)
-    rows = sorted(repo.events(case.id), key=lambda r: event_order(event_from_row(r)))
-    item_keys = [str(item_key(oi)) for _, oi in repo.items(case.id)]
-    messages = CaseSearch(session).outbox_messages(case, item_keys)
-    by_event: dict[str, list[QueuedMessage]] = {}
-    for message in messages:
-        by_event.setdefault(_message_event_key(message), []).append(QueuedMessage.of(message))
-    events = []
-    for row in rows:
-        queued: list[QueuedMessage] = []
-        for key in _event_keys(case.reference, row):
-            queued.extend(by_event.pop(key, []))
-        events.append(
-            TimelineEvent(
-                origin=row.origin,
-                kind=EventKind(row.kind),
-                event_id=row.external_id,
-                occurred_at=row.occurred_at,
-                received_at=row.received_at,
-                amounts=_amounts(row, case.currency),
-                effect=row.effect,
-                note=row.note,
-                transfer_id=row.transfer_id,
-                queued=sorted(queued, key=lambda m: m.id),
-            )
+    history = case_history(session, case)
+    events = [
+        TimelineEvent(
+            origin=entry.event.origin,
+            kind=EventKind(entry.event.kind),
+            event_id=entry.event.external_id,
+            occurred_at=entry.event.occurred_at,
+            received_at=entry.event.received_at,
+            amounts=_amounts(entry.event, case.currency),
+            effect=entry.event.effect,
+            note=entry.event.note,
+            transfer_id=entry.event.transfer_id,
+            queued=[QueuedMessage.of(m) for m in entry.queued],
         )
-    other: list[QueuedMessage] = [m for queued in by_event.values() for m in queued]
+        for entry in history.entries
+    ]
+    other = [QueuedMessage.of(m) for m in history.other_messages]
     return Timeline(
         reference=case.reference,
         state=CaseState(case.state),
         currency=case.currency,
         events=events,
-        other_messages=sorted(other, key=lambda m: m.id),
+        other_messages=other,
     )

@@ -8,9 +8,11 @@ from gateway.api import (
     agency_cases,
     agency_events,
     agency_notices,
+    bank_payments,
     case_decisions,
     case_timeline,
     cases,
+    docs,
     health,
     jobs,
     kpi,
@@ -23,6 +25,7 @@ __all__ = ["ROUTERS"]
 
 ROUTERS: list[APIRouter] = [
     health.router,
+    docs.router,
     policies.router,
     metrics.router,
     transfers.router,
@@ -34,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     case_timeline.router,
     case_decisions.router,
     kpi.router,
+    bank_payments.router,
 ]

@@ -37,7 +37,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.api.deps import get_store
-from gateway.domain.users import Role, parse_token, secret_digest, secret_matches
+from gateway.domain.users import (
+    DECIDERS,
+    OPERATORS,
+    READERS,
+    Role,
+    parse_token,
+    secret_digest,
+    secret_matches,
+)
 from gateway.storage.database import Store
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.users import Users
@@ -66,10 +74,6 @@ _bearer = HTTPBearer(
     "(made with `claimbridge user add` or `claimbridge user token`).",
     auto_error=False,
 )
-
-READERS = frozenset({Role.ACCOUNTING, Role.INTEGRATOR, Role.IT})
-DECIDERS = frozenset({Role.ACCOUNTING, Role.INTEGRATOR})
-OPERATORS = frozenset({Role.IT, Role.INTEGRATOR})
 
 
 @dataclass(frozen=True, slots=True)

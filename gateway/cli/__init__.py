@@ -11,6 +11,7 @@ from gateway.cli.jobs_cmd import jobs
 from gateway.cli.kpi_cmd import kpi
 from gateway.cli.main import main
 from gateway.cli.outbox_cmd import outbox
+from gateway.cli.payments_cmd import payments
 from gateway.cli.purge_cmd import purge
 from gateway.cli.run_cmd import run
 from gateway.cli.select_cmd import explain, select
@@ -40,6 +41,7 @@ for command in (
     agency,
     user,
     kpi,
+    payments,
 ):
     main.add_command(command)
 

@@ -88,8 +88,19 @@ def demo(folder: Path, as_of: object, erp: str, agency: str, pull: bool) -> None
     click.echo(
         f"         `claimbridge -c {result.folder}/claimbridge.yaml transfers` (the transfer log)."
     )
+    _console_hint(result.folder)
     if result.first.failed or result.second.failed:
         sys.exit(1)
+
+
+def _console_hint(folder: Path) -> None:
+    click.echo("")
+    click.echo("The web console (work list, cases, debtors), with a user who has a password:")
+    click.echo(
+        f"    cd {folder} && claimbridge user add alice --role accounting"
+        " && claimbridge user password alice && claimbridge serve"
+    )
+    click.echo("then open http://127.0.0.1:8080/ui and sign in as alice.")
 
 
 def _api_demo(folder: Path, as_of: date, erp: str, mode: Literal["push", "pull"]) -> None:

@@ -38,8 +38,22 @@ def serve(state: CliState, host: str, port: int, scheduler: bool) -> None:
                 app.state.job_runner = runner  # manual runs from the API share its owner id
                 ops = OpsScheduler(runner, AlertMonitor(config, store))
                 ops.start()
+            _announce(host, port)
             uvicorn.run(app, host=host, port=port, log_config=None)
         finally:
             if ops is not None:
                 ops.shutdown(wait=True)
             store.dispose()
+
+
+def _announce(host: str, port: int) -> None:
+    """Say where to go (uvicorn's own line comes later, and only at INFO)."""
+    shown = f"[{host}]" if ":" in host else host
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else shown}:{port}"  # noqa: S104
+    click.echo(
+        f"claimbridge listens on {host}:{port}\n"
+        f"  API          {base}/v1\n"
+        f"  API docs     {base}/docs  (ReDoc: {base}/redoc)\n"
+        f"  web console  {base}/ui",
+        err=True,
+    )

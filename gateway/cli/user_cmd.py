@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from gateway.cli.main import CliState, pass_state
 from gateway.cli.table import render_table
+from gateway.domain.passwords import PasswordRejected, check_password_rules, hash_password
 from gateway.domain.users import IssuedToken, Role
 from gateway.storage.models import UserTokenRow, utcnow
 from gateway.storage.repositories.users import MAX_ACTIVE_TOKENS, UserError, Users
+from gateway.storage.repositories.web_sessions import WebSessions
 
 __all__ = ["user"]
 
@@ -146,7 +148,50 @@ def disable(state: CliState, name: str) -> None:
 
     def work(session: Session) -> None:
         users = Users(session)
-        users.disable(users.get(name), utcnow())
+        found = users.get(name)
+        users.disable(found, utcnow())
+        WebSessions(session).end_all(found, utcnow())
 
     _in_store(state, work)
     click.echo(f"user {name} disabled: their tokens no longer work")
+
+
+@user.command("password")
+@click.argument("name")
+@click.option(
+    "--stdin",
+    "from_stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input (for scripts) instead of "
+    "asking for it twice.",
+)
+@pass_state
+def password(state: CliState, name: str, from_stdin: bool) -> None:
+    """Set a user's password for the web console (/ui); their open sessions end.
+
+    At least 12 characters, not containing the user name. It is kept as a scrypt hash, never
+    as itself."""
+    if from_stdin:
+        chosen = sys.stdin.readline().rstrip("\r\n")
+    else:
+        chosen = click.prompt(
+            f"new password for {name}", hide_input=True, confirmation_prompt=True, err=True
+        )
+    try:
+        check_password_rules(chosen, name)
+    except PasswordRejected as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    digest = hash_password(chosen)
+
+    def work(session: Session) -> int:
+        found = Users(session).get(name)
+        if not found.active:
+            raise UserError(f"user {name!r} is disabled")
+        return WebSessions(session).set_password(found, digest, utcnow())
+
+    ended = _in_store(state, work)
+    click.echo(
+        f"password of {name} set; they sign in at /ui"
+        + (f" ({ended} open session(s) ended)" if ended else "")
+    )

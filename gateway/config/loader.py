@@ -14,17 +14,19 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from connectors.bank_files import BankStatementOptions
 from connectors.base import ConnectorContext
 from connectors.registry import ConnectorEntry, ConnectorRole, find_connector
 from connectors.registry import connectors as registered
 from connectors.secrets import SecretValue
 from gateway.config.model import (
     AgencyConfig,
+    BankConfig,
     GatewayConfig,
     PolicyConfig,
     ScheduleConfig,
@@ -39,6 +41,7 @@ from mappings import CompiledMapping, MappingKind, MappingSpecError, load_mappin
 
 __all__ = [
     "AgencySetup",
+    "BankSetup",
     "Config",
     "ConfigError",
     "SalesSetup",
@@ -106,6 +109,14 @@ class AgencySetup:
     mappings: Mapping[str, CompiledMapping]
 
 
+@dataclass(frozen=True, slots=True)
+class BankSetup:
+    name: str
+    config: BankConfig
+    options: BaseModel
+    mapping: CompiledMapping
+
+
 @dataclass(frozen=True)
 class Config:
     """A loaded, fully checked configuration, and the factories of its connectors."""
@@ -115,6 +126,7 @@ class Config:
     database_url: str
     sources: Mapping[str, SourceSetup]
     agencies: Mapping[str, AgencySetup]
+    banks: Mapping[str, BankSetup] = field(default_factory=dict)
     _opened: dict[str, Any] = field(default_factory=dict, repr=False)
     sales: Mapping[str, SalesSetup] = field(default_factory=dict)
 
@@ -160,6 +172,13 @@ class Config:
         setup = self.sales[name]
         context = ConnectorContext(name, self.base_dir, {"sales": setup.mapping})
         return setup.connector.cls(setup.options, context)
+
+    def open_bank(self, name: str) -> Any:
+        from connectors.bank_files import BankStatementFiles
+
+        setup = self.banks[name]
+        context = ConnectorContext(name, self.base_dir, {"bank_payments": setup.mapping})
+        return BankStatementFiles(cast(BankStatementOptions, setup.options), context)
 
     def open_agency(self, name: str) -> Any:
         setup = self.agencies[name]
@@ -327,6 +346,7 @@ class _Checker:
 class _Parts:
     sources: dict[str, SourceConfig]
     agencies: dict[str, AgencyConfig]
+    banks: dict[str, BankConfig]
     policies: dict[str, PolicyConfig]
     schedules: dict[str, ScheduleConfig]
     silence: list[tuple[int, SilenceRule]]  # with their position in the list
@@ -349,6 +369,7 @@ def _valid_parts(data: Any) -> _Parts:
     return _Parts(
         sources=section("sources", SourceConfig),
         agencies=section("agencies", AgencyConfig),
+        banks=section("banks", BankConfig),
         policies=section("policies", PolicyConfig),
         schedules=section("schedules", ScheduleConfig),
         silence=_valid_silence(body.get("alerts")),
@@ -370,6 +391,7 @@ def _parts_of(model: GatewayConfig) -> _Parts:
     return _Parts(
         sources=model.sources,
         agencies=model.agencies,
+        banks=model.banks,
         policies=model.policies,
         schedules=model.schedules,
         silence=list(enumerate(model.alerts.silence)),
@@ -381,19 +403,20 @@ def _names(data: Any) -> dict[str, list[str]]:
     body = data if isinstance(data, dict) else {}
     return {
         key: [str(n) for n in body[key]] if isinstance(body.get(key), dict) else []
-        for key in ("sources", "agencies", "policies")
+        for key in ("sources", "agencies", "policies", "banks")
     }
 
 
-_SINGULAR = {"sources": "source", "policies": "policy", "agencies": "agency"}
+_SINGULAR = {"sources": "source", "policies": "policy", "agencies": "agency", "banks": "bank"}
 _TARGETS = {
     "extract": ("sources",),
+    "payments": ("banks",),
     "writeback": ("sources",),
     "select": ("policies",),
     "handover": ("agencies",),
     "updates": ("agencies",),
     "notices": ("agencies",),
-    "cycle": ("sources", "policies", "agencies"),
+    "cycle": ("sources", "banks", "policies", "agencies"),
     "purge": (),
 }
 
@@ -492,6 +515,18 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
         if entry and mapping and options is not None:
             sales[name] = SalesSetup(name, entry, options, mapping)
 
+    banks: dict[str, BankSetup] = {}
+    for name, bank in parts.banks.items():
+        at = ("banks", name)
+        bank_mapping = check.mapping(bank.mapping, MappingKind.BANK_PAYMENTS, (*at, "mapping"))
+        try:
+            bank_options = BankStatementOptions.model_validate(bank.options)
+        except ValidationError as exc:
+            check.validation((*at, "options"), exc, bank.options)
+            continue
+        if bank_mapping is not None:
+            banks[name] = BankSetup(name, bank, bank_options, bank_mapping)
+
     for name, policy in parts.policies.items():
         _check_policy(check, name, policy, names)
     for name, schedule in parts.schedules.items():
@@ -513,6 +548,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
         sources=sources,
         agencies=agencies,
         sales=sales,
+        banks=banks,
     )
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "AgencyMappings",
     "AgencyWebhooksConfig",
     "AlertsConfig",
+    "BankConfig",
     "DatabaseConfig",
     "GatewayConfig",
     "PolicyConfig",
@@ -178,6 +179,22 @@ class AgencyConfig(_Section):
     webhooks: AgencyWebhooksConfig | None = None
 
 
+class BankConfig(_Section):
+    """A bank's statement files: incoming payments matched to handed-over items, applied as
+    direct payments; those that cannot be matched are listed for accounting."""
+
+    mapping: str = Field(default="preset:camt", description="a bank_payments mapping")
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="where the files arrive: inbox (and transport)"
+    )
+    list_unmatched: Literal["related", "all"] = Field(
+        default="related",
+        description="list for accounting the payments that concern a case but cannot be "
+        "applied (related), or every incoming payment not applied (all: an account only "
+        "debtors of handed-over cases pay to)",
+    )
+
+
 class ScheduleConfig(_Section):
     """A job run on a cron schedule, exactly once per slot whatever the number of processes.
 
@@ -188,7 +205,15 @@ class ScheduleConfig(_Section):
     """
 
     job: Literal[
-        "cycle", "extract", "select", "handover", "updates", "writeback", "notices", "purge"
+        "cycle",
+        "extract",
+        "payments",
+        "select",
+        "handover",
+        "updates",
+        "writeback",
+        "notices",
+        "purge",
     ]
     cron: str = Field(
         description="five-field cron expression, e.g. '30 6 * * 1-5' (six fields: seconds first)"
@@ -228,6 +253,7 @@ class GatewayConfig(_Section):
     case_reference_prefix: str = Field(default="CB", pattern=r"^[A-Z0-9-]{1,8}$")
     sources: dict[str, SourceConfig] = Field(min_length=1)
     agencies: dict[str, AgencyConfig] = Field(min_length=1)
+    banks: dict[str, BankConfig] = Field(default_factory=dict)
     policies: dict[str, PolicyConfig] = Field(min_length=1)
     schedules: dict[str, ScheduleConfig] = Field(default_factory=dict)
     reference_rates: dict[RateSeries, dict[date, Decimal]] = Field(
@@ -250,7 +276,7 @@ class GatewayConfig(_Section):
         default_factory=dict, description="optional credit sales feeds (docs/kpis.md)"
     )
 
-    @field_validator("sources", "agencies", "policies", "schedules", "sales")
+    @field_validator("sources", "agencies", "banks", "policies", "schedules", "sales")
     @classmethod
     def _names(cls, v: dict[str, Any]) -> dict[str, Any]:
         import re

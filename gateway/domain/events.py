@@ -15,6 +15,7 @@ class EventOrigin(enum.StrEnum):
     CREDITOR = "creditor"  # accounting: approve, hold, dismiss, recall, reopen
     AGENCY = "agency"  # status reports and payments from the collection agency
     ERP = "erp"  # what the ERP shows: an item cleared or reduced = a direct payment
+    BANK = "bank"  # an incoming payment on the creditor's bank statement = a direct payment
 
 
 class EventKind(enum.StrEnum):

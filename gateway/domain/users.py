@@ -17,6 +17,9 @@ import secrets
 from dataclasses import dataclass
 
 __all__ = [
+    "DECIDERS",
+    "OPERATORS",
+    "READERS",
     "TOKEN_PREFIX",
     "IssuedToken",
     "Role",
@@ -41,6 +44,12 @@ class Role(enum.StrEnum):
     ACCOUNTING = "accounting"  # reviews and decides on cases, reads policies
     INTEGRATOR = "integrator"  # configures and operates: everything
     IT = "it"  # watches and retries transfers, runs jobs; reads business data, decides nothing
+
+
+# The role matrix (gateway.api.security and the web console admit by these):
+READERS = frozenset({Role.ACCOUNTING, Role.INTEGRATOR, Role.IT})  # business data
+DECIDERS = frozenset({Role.ACCOUNTING, Role.INTEGRATOR})  # decisions on cases
+OPERATORS = frozenset({Role.IT, Role.INTEGRATOR})  # transfer log, retries, jobs
 
 
 def check_user_name(name: str) -> str:

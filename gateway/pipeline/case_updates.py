@@ -197,7 +197,10 @@ class CaseUpdater:
     ) -> int:
         if before not in AT_AGENCY:
             return 0  # the agency does not work the case (yet, or any more)
-        if event.kind is EventKind.DIRECT_PAYMENT and event.origin is EventOrigin.ERP:
+        if event.kind is EventKind.DIRECT_PAYMENT and event.origin in (
+            EventOrigin.ERP,
+            EventOrigin.BANK,
+        ):
             item = next((oi for _, oi in items if oi.id == item_id), None)
             notice = AgencyNotice(
                 notice_id=f"{case.reference}:direct:{event.external_id}",

@@ -1,6 +1,7 @@
 """A full cycle, or one step of it, for every source, policy and agency of the configuration.
 
     extract   every source's new snapshots into the store
+    payments  every bank: incoming payments matched to handed-over items (direct payments)
     select    every policy: open items that qualify become cases
     handover  every agency: approved cases are batched and delivered
     updates   every agency: status and payment files are applied to the cases
@@ -19,6 +20,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from gateway.pipeline.bank_payments import StatementResult, receive_statements
 from gateway.pipeline.context import RunContext
 from gateway.pipeline.extract import SnapshotResult, extract_source
 from gateway.pipeline.handover import HandoverResult, hand_over
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 
 class Step(enum.StrEnum):
     EXTRACT = "extract"
+    PAYMENTS = "payments"
     SELECT = "select"
     HANDOVER = "handover"
     UPDATES = "updates"
@@ -52,6 +55,7 @@ STEPS: tuple[Step, ...] = tuple(Step)
 class RunSummary:
     as_of: str
     extraction: list[SnapshotResult] = field(default_factory=list)
+    payments: list[StatementResult] = field(default_factory=list)
     selection: list[SelectionResult] = field(default_factory=list)
     handover: list[HandoverResult] = field(default_factory=list)
     updates: list[UpdateFileResult] = field(default_factory=list)
@@ -67,6 +71,7 @@ class RunSummary:
             self.errors
             or any(r.status == "failed" for r in self.extraction)
             or any(r.status == "failed" for r in (self.kpi.sales if self.kpi else ()))
+            or any(r.status == "failed" for r in self.payments)
             or any(r.status == "failed" for r in self.handover)
             or any(r.status == "failed" for r in self.updates)
             or any(r.error for r in (*self.writeback, *self.notices, *self.webhooks))
@@ -76,6 +81,7 @@ class RunSummary:
     def changed_anything(self) -> bool:
         return bool(
             any(r.status != "skipped" for r in self.extraction)
+            or any(r.status != "skipped" for r in self.payments)
             or any(r.cases for r in self.selection)
             or self.handover
             or any(r.status != "skipped" for r in self.updates)
@@ -117,6 +123,11 @@ def run_cycle(
                 summary.kpi = refresh_after_extraction(ctx, target)
 
             guarded(step, "kpi", kpis)
+        elif step is Step.PAYMENTS:
+            for name in each(list(config.banks)):
+                guarded(
+                    step, name, lambda n=name: summary.payments.extend(receive_statements(ctx, n))
+                )
         elif step is Step.SELECT:
             for name in each(list(config.policies)):
                 guarded(step, name, lambda n=name: summary.selection.append(select_cases(ctx, n)))

@@ -28,7 +28,15 @@ from gateway.pipeline.case_updates import Applied, CaseUpdater
 from gateway.storage.models import CaseRow
 from gateway.storage.repositories.policies import ApprovalRepository
 
-__all__ = ["ApprovalStatus", "Decision", "DecisionRefused", "approval_status", "decide"]
+__all__ = [
+    "ApprovalStatus",
+    "Decision",
+    "DecisionRefused",
+    "allowed_decisions",
+    "approval_status",
+    "decide",
+    "same_person",
+]
 
 # Which decision is possible in which state (a clear refusal beats a flagged no-op).
 _ALLOWED: dict[EventKind, frozenset[CaseState]] = {
@@ -38,6 +46,11 @@ _ALLOWED: dict[EventKind, frozenset[CaseState]] = {
     EventKind.RECALL: BEFORE_SUBMISSION | AT_AGENCY,
     EventKind.REOPEN: frozenset(s for s in CaseState if s.is_terminal),
 }
+
+
+def allowed_decisions(state: CaseState) -> frozenset[EventKind]:
+    """The decisions accounting can make on a case in `state` (what a page offers)."""
+    return frozenset(kind for kind, states in _ALLOWED.items() if state in states)
 
 
 class DecisionRefused(ValueError):
@@ -70,6 +83,11 @@ def approval_status(session: Session, case: CaseRow) -> ApprovalStatus:
 
 def _person(name: str) -> str:
     return name.strip().casefold()
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two names are one person, as the four-eyes rule compares them."""
+    return _person(a) == _person(b)
 
 
 def decide(

@@ -121,6 +121,7 @@ def select_cases(ctx: RunContext, policy_name: str) -> SelectionResult:
                 interest_minor=claim.interest_minor if claim else 0,
                 fees_minor=claim.fees_minor if claim else 0,
                 claims_as_of=ctx.as_of,
+                oldest_due_date=group.oldest_due,
             )
             updater.apply(
                 row,

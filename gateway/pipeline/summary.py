@@ -18,6 +18,8 @@ def summary_totals(summary: RunSummary) -> dict[str, int]:
         "records_quarantined": sum(r.quarantined for r in ext),
         "items_cleared": sum(r.cleared for r in ext),
         "direct_payments": sum(r.direct_payments for r in ext),
+        "bank_payments_applied": sum(r.matched for r in summary.payments),
+        "bank_payments_listed": sum(r.listed for r in summary.payments),
         "items_selected": sum(r.selected_items for r in summary.selection),
         "cases_created": sum(r.cases for r in summary.selection),
         "cases_handed_over": sum(r.cases for r in summary.handover if r.status == "delivered"),
@@ -63,6 +65,19 @@ def summary_lines(summary: RunSummary) -> list[str]:
             months = f"{sales.months} month{'s' if sales.months != 1 else ''}"
             text = f"{sales.label}: {months} of credit sales"
             add("sales", sales.feed, text + f", {sales.quarantined} quarantined")
+    for p in summary.payments:
+        if p.status == "skipped":
+            add("payments", p.bank, f"{p.label}: skipped, already processed")
+        elif p.status == "failed":
+            add("payments", p.bank, f"{p.label}: FAILED: {p.error}")
+        else:
+            add(
+                "payments",
+                p.bank,
+                f"{p.label}: {p.records} records, {p.matched} applied to cases, {p.listed} "
+                f"listed for accounting, {p.unrelated} not for a case, {p.duplicates} already "
+                f"received, {p.quarantined} quarantined",
+            )
     for s in summary.selection:
         excluded = ", ".join(f"{n} {k}" for k, n in s.excluded.items() if n)
         agencies = ", ".join(f"{n} for {a}" for a, n in s.agencies.items())

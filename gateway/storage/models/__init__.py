@@ -7,6 +7,7 @@ from gateway.storage.models.agency_api import (
     AgencyNoticeAckRow,
     IdempotencyKeyRow,
 )
+from gateway.storage.models.bank_payments import BankPaymentRow
 from gateway.storage.models.base import Base, UtcDateTime, metadata, utcnow
 from gateway.storage.models.cases import CaseEventRow, CaseItemRow, CaseRow, HandoverBatchRow
 from gateway.storage.models.items import DebtorRow, OpenItemRow, extraction_seen
@@ -21,7 +22,7 @@ from gateway.storage.models.ops import AlertStateRow, JobLeaseRow, JobRunRow
 from gateway.storage.models.outbox import OutboxMessageRow
 from gateway.storage.models.policies import CaseApprovalRow, PolicyVersionRow, SelectionRunRow
 from gateway.storage.models.transfers import QuarantinedRecordRow, ReceivedFileRow, TransferRow
-from gateway.storage.models.users import UserRow, UserTokenRow
+from gateway.storage.models.users import UserRow, UserTokenRow, WebSessionRow
 
 __all__ = [
     "AgencyApiKeyRow",
@@ -29,6 +30,7 @@ __all__ = [
     "AgencyDocumentRow",
     "AgencyNoticeAckRow",
     "AlertStateRow",
+    "BankPaymentRow",
     "Base",
     "CaseApprovalRow",
     "CaseEventRow",
@@ -54,6 +56,7 @@ __all__ = [
     "UserRow",
     "UserTokenRow",
     "UtcDateTime",
+    "WebSessionRow",
     "extraction_seen",
     "metadata",
     "utcnow",

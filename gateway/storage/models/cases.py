@@ -66,6 +66,8 @@ class CaseRow(Base):
     )
     approvals_required: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     claims_as_of: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The net due date of the case's oldest item: how old the debt is (the console's "age").
+    oldest_due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("handover_batches.id"), nullable=True)
     handed_over_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     collected_principal_minor: Mapped[int] = mapped_column(BigInteger, default=0)

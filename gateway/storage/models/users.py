@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.storage.models.base import Base, UtcDateTime, utcnow
 
-__all__ = ["UserRow", "UserTokenRow"]
+__all__ = ["UserRow", "UserTokenRow", "WebSessionRow"]
 
 
 class UserRow(Base):
@@ -24,6 +24,11 @@ class UserRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The web console: a scrypt hash (gateway.domain.passwords; none: the user cannot sign in
+    # in a browser) and the language the pages are shown in (none: the browser's).
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 class UserTokenRow(Base):
@@ -39,3 +44,19 @@ class UserTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser: the SHA-256 of its session cookie, never the cookie itself. Ended
+    by signing out, by expiry, or when the user is disabled or changes password."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index(None, "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

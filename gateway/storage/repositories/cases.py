@@ -64,6 +64,7 @@ class CaseRepository:
         interest_minor: int = 0,
         fees_minor: int = 0,
         claims_as_of: date | None = None,
+        oldest_due_date: date | None = None,
     ) -> CaseRow:
         """A new case in state `selected` with `items` given as (item id, open amount) in
         payment order. Its reference is `<prefix>-<7-digit id>`."""
@@ -78,6 +79,7 @@ class CaseRepository:
             policy_version_id=policy_version_id,
             approvals_required=approvals_required,
             claims_as_of=claims_as_of,
+            oldest_due_date=oldest_due_date,
             handed_over_minor=sum(amount for _, amount in items),
             collected_principal_minor=0,
             collected_interest_minor=0,

@@ -1,7 +1,7 @@
 """kpi history, credit sales, debtor scores, promises
 
-Revision ID: 0013_kpi
-Revises: 0012_heads
+Revision ID: 0015_kpi
+Revises: 0014_bank_payments
 Create Date: 2026-12-05 08:31:45.430422
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0013_kpi'
-down_revision: str | Sequence[str] | None = '0012_heads'
+revision: str = '0015_kpi'
+down_revision: str | Sequence[str] | None = '0014_bank_payments'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,28 @@
+"""Every page of the console. A new page is a module here with a `router` (its routes, under
+/ui) and, if it has a menu entry, `NAV`; its templates are in gateway/web/templates/ and its
+words in the catalogs (docs/architecture.md, "The web console", says how)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter
+
+from gateway.web.nav import NavEntry
+from gateway.web.pages import case_page, debtor_sheet, signin, work_list
+
+__all__ = ["PAGES", "Page"]
+
+
+@dataclass(frozen=True)
+class Page:
+    router: APIRouter
+    nav: list[NavEntry] = field(default_factory=list)
+
+
+PAGES: list[Page] = [
+    Page(signin.router),
+    Page(work_list.router, work_list.NAV),
+    Page(case_page.router),
+    Page(debtor_sheet.router),
+]
