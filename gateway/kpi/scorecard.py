@@ -8,7 +8,7 @@ debtor sheet shows each line.
 | fact | bands → points |
 |---|---|
 | weighted days late of the items paid in the last 12 months | no paid item: 15 · ≤ 0: 0 · > 0 to 10: 10 · > 10 to 30: 20 · > 30 to 60: 30 · > 60: 40 |
-| share of the open balance more than 90 days past due | 0 %: 0 · under 25 %: 10 · 25–49 %: 20 · 50 % and more: 25 |
+| share of the open balance more than 90 days past due | none: 0 · under a quarter: 10 · a quarter to under half: 20 · half or more: 25 |
 | promises to pay broken in the last 12 months | 0: 0 · 1: 10 · 2: 15 · 3 or more: 20 |
 | cases an agency returned uncollectible | 0: 0 · 1 or more: 15 |
 """  # noqa: E501
@@ -84,14 +84,14 @@ def _days_late(facts: DebtorFacts) -> ScoreLine:
 def _old_overdue(facts: DebtorFacts) -> ScoreLine:
     fact = "share of the open balance more than 90 days past due"
     if facts.open_balance <= 0 or facts.overdue_90 <= 0:
-        return ScoreLine(fact, "0 %", "0 %", 0)
+        return ScoreLine(fact, "0 %", "none", 0)
     share = facts.overdue_90 / facts.open_balance
     shown = f"{rounded(share * 100)} %"
     if share < Fraction(1, 4):
-        return ScoreLine(fact, shown, "under 25 %", 10)
+        return ScoreLine(fact, shown, "under a quarter", 10)
     if share < Fraction(1, 2):
-        return ScoreLine(fact, shown, "25–49 %", 20)
-    return ScoreLine(fact, shown, "50 % and more", 25)
+        return ScoreLine(fact, shown, "a quarter to under half", 20)
+    return ScoreLine(fact, shown, "half or more", 25)
 
 
 def _promises(facts: DebtorFacts) -> ScoreLine:

@@ -115,7 +115,7 @@ def test_payment_behaviour_promises_and_the_risk_score(store: Store) -> None:
     assert json.loads(stored.points)[1] == [
         "share of the open balance more than 90 days past due",
         "33.3 %",
-        "25–49 %",
+        "a quarter to under half",
         20,
     ]
 

@@ -105,7 +105,7 @@ def test_scorecard_lines_each_trace_to_a_fact() -> None:
     assert result.score == 50 and result.band == "high"
     assert [(ln.value, ln.band, ln.points) for ln in result.lines] == [
         ("23.5 days over 4 paid item(s)", "> 10 to 30 days", 20),
-        ("30.0 %", "25–49 %", 20),
+        ("30.0 %", "a quarter to under half", 20),
         ("1", "1", 10),
         ("0", "0", 0),
     ]
