@@ -92,6 +92,16 @@ def _debtor_kind(value: Any) -> Any:
     return kind
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email(value: Any) -> Any:
+    address = value.strip()
+    if address and not _EMAIL.match(address):
+        raise FieldError("not an e-mail address", value)
+    return address
+
+
 def _non_negative(value: Any) -> Any:
     if value < 0:
         raise FieldError("must not be negative", value)
@@ -180,6 +190,13 @@ OPEN_ITEM_TARGETS: tuple[Target, ...] = (
     Target("debtor_phone", T.TEXT, "phone", default=""),
     Target("debtor_language", T.TEXT, "preferred language (ISO 639-1)", default=""),
     Target("debtor_segment", T.TEXT, "segment: VIP, strategic, small...", default=""),
+    Target(
+        "debtor_sales_rep",
+        T.TEXT,
+        "e-mail address of the account's sales rep (notified of its cases)",
+        default="",
+        check=_email,
+    ),
 )
 
 AGENCY_EVENT_TARGETS: tuple[Target, ...] = (

@@ -417,6 +417,7 @@ _TARGETS = {
     "updates": ("agencies",),
     "notices": ("agencies",),
     "cycle": ("sources", "banks", "policies", "agencies"),
+    "notify": (),
     "purge": (),
 }
 

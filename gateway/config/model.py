@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from connectors.secrets import Secret
 from gateway.config.durations import Duration
 from gateway.config.kpi import KpiConfig, SalesFeedConfig
+from gateway.config.notifications import NotificationsConfig
 from gateway.config.operations import AlertsConfig, RetentionConfig
 from gateway.domain.actions import WriteBackRules
 from gateway.domain.cases import CaseState
@@ -213,6 +214,7 @@ class ScheduleConfig(_Section):
         "updates",
         "writeback",
         "notices",
+        "notify",
         "purge",
     ]
     cron: str = Field(
@@ -274,6 +276,9 @@ class GatewayConfig(_Section):
     kpi: KpiConfig = Field(default_factory=KpiConfig)
     sales: dict[str, SalesFeedConfig] = Field(
         default_factory=dict, description="optional credit sales feeds (docs/kpis.md)"
+    )
+    notifications: NotificationsConfig | None = Field(
+        default=None, description="e-mails to sales reps and accounting (docs/kpis.md)"
     )
 
     @field_validator("sources", "agencies", "banks", "policies", "schedules", "sales")

@@ -32,6 +32,7 @@ from gateway.pipeline.webhook_relay import deliver_webhooks
 
 if TYPE_CHECKING:
     from gateway.kpi.refresh import KpiRefresh
+    from gateway.notifications.step import NotifyResult
 
 __all__ = ["STEPS", "RunSummary", "Step", "run_cycle"]
 
@@ -46,6 +47,7 @@ class Step(enum.StrEnum):
     UPDATES = "updates"
     WRITEBACK = "writeback"
     NOTICES = "notices"
+    NOTIFY = "notify"  # e-mails to sales reps and accounting (gateway.notifications)
 
 
 STEPS: tuple[Step, ...] = tuple(Step)
@@ -63,6 +65,7 @@ class RunSummary:
     notices: list[RelayResult] = field(default_factory=list)
     webhooks: list[RelayResult] = field(default_factory=list)
     kpi: KpiRefresh | None = None
+    notifications: NotifyResult | None = None
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -151,4 +154,13 @@ def run_cycle(
                         name,
                         lambda n=name: summary.webhooks.append(deliver_webhooks(ctx, n)),
                     )
+        elif step is Step.NOTIFY:
+
+            def notifications() -> None:
+                # Imported here: the notifications read the KPIs, which read the pipeline.
+                from gateway.notifications.step import notify
+
+                summary.notifications = notify(ctx)
+
+            guarded(step, "notifications", notifications)
     return summary

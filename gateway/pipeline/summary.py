@@ -130,6 +130,12 @@ def summary_lines(summary: RunSummary) -> list[str]:
                 if relay.location:
                     text += f" → {relay.location}"
                 add(kind, relay.destination, text)
+    told = summary.notifications
+    if told is not None and (told.produced.messages or told.sent.sent or told.sent.failed):
+        text = f"{told.produced.messages} e-mails written, {told.sent.sent} sent"
+        if told.sent.failed:
+            text += f", {told.sent.failed} failed (tried again next run): {told.sent.error}"
+        add("notify", "", text)
     if summary.errors:
         lines.extend(f"  ERROR {e}" for e in summary.errors)
     if not summary.changed_anything and not summary.errors:

@@ -18,6 +18,11 @@ from gateway.storage.models.kpi import (
     KpiSnapshotRow,
     KpiSnapshotTotalRow,
 )
+from gateway.storage.models.notifications import (
+    NotificationMarkRow,
+    NotificationPreferenceRow,
+    NotificationRow,
+)
 from gateway.storage.models.ops import AlertStateRow, JobLeaseRow, JobRunRow
 from gateway.storage.models.outbox import OutboxMessageRow
 from gateway.storage.models.policies import CaseApprovalRow, PolicyVersionRow, SelectionRunRow
@@ -46,6 +51,9 @@ __all__ = [
     "JobRunRow",
     "KpiSnapshotRow",
     "KpiSnapshotTotalRow",
+    "NotificationMarkRow",
+    "NotificationPreferenceRow",
+    "NotificationRow",
     "OpenItemRow",
     "OutboxMessageRow",
     "PolicyVersionRow",
