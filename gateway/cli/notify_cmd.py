@@ -5,13 +5,17 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy import select
 
 from gateway.cli.main import CliState, as_of_date, as_of_option, pass_state
 from gateway.config.notifications import NOTIFICATION_KINDS
+from gateway.notifications.preferences import (
+    PreferencesRefused,
+    preferences_of,
+    set_preferences,
+)
 from gateway.notifications.step import notify
 from gateway.pipeline.context import RunContext
-from gateway.storage.models import NotificationPreferenceRow, UserRow, utcnow
+from gateway.storage.models import utcnow
 
 __all__ = ["notify_group"]
 
@@ -57,49 +61,22 @@ def prefs(
 ) -> None:
     """Show or set what user NAME receives by e-mail."""
     chosen = None if kinds is None else [k.strip() for k in kinds.split(",") if k.strip()]
-    unknown = [k for k in chosen or [] if k not in NOTIFICATION_KINDS]
-    if unknown:
-        click.echo(
-            f"error: unknown kinds {', '.join(unknown)} (kinds: {', '.join(NOTIFICATION_KINDS)})",
-            err=True,
-        )
-        sys.exit(2)
-    if email is not None and ("@" not in email or " " in email):
-        click.echo(f"error: {email!r} is not an e-mail address", err=True)
-        sys.exit(2)
     store = state.store()
     try:
         with store.unit_of_work() as session:
-            user = session.scalars(select(UserRow).where(UserRow.name == name)).first()
-            if user is None:
-                click.echo(f"error: no user {name!r}", err=True)
-                sys.exit(2)
-            row = session.scalars(
-                select(NotificationPreferenceRow).where(
-                    NotificationPreferenceRow.user_id == user.id
+            if email is None and chosen is None and digest is None:
+                found = preferences_of(session, name)
+            else:
+                found = set_preferences(
+                    session, name, utcnow(), email=email, kinds=chosen, digest=digest
                 )
-            ).first()
-            if row is None:
-                if email is None:
-                    if chosen is None and digest is None:
-                        click.echo(f"{name}: no e-mail notifications")
-                        return
-                    click.echo("error: give --email the first time", err=True)
-                    sys.exit(2)
-                row = NotificationPreferenceRow(
-                    user_id=user.id, email=email, kinds="", digest=True, updated_at=utcnow()
-                )
-                session.add(row)
-            if email is not None:
-                row.email = email
-            if chosen is not None:
-                row.kinds = ",".join(chosen)
-            if digest is not None:
-                row.digest = digest
-            row.updated_at = utcnow()
-            shown = row.kinds.replace(",", ", ") or "nothing"
-            click.echo(
-                f"{name} <{row.email}>: {shown}; daily digest {'on' if row.digest else 'off'}"
-            )
+    except PreferencesRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     finally:
         store.dispose()
+    if found is None:
+        click.echo(f"{name}: no e-mail notifications")
+        return
+    shown = ", ".join(found.kinds) or "nothing"
+    click.echo(f"{name} <{found.email}>: {shown}; daily digest {'on' if found.digest else 'off'}")

@@ -180,3 +180,38 @@ def test_a_broken_promise_is_told_once_and_a_refused_message_is_sent_later(
     mailbox.messages.clear()
     run_cycle(notified.context(store), (Step.NOTIFY,))
     assert mailbox.messages == []
+
+
+def test_a_user_sets_their_e_mails_in_the_console(workspace: Workspace, store: Store) -> None:
+    from fastapi.testclient import TestClient
+
+    from gateway.api import create_app
+    from gateway.notifications.preferences import preferences_of
+    from tests.integration.console_client import Browser
+
+    add_person(store, "alice", Role.ACCOUNTING)
+    with TestClient(create_app(workspace.config(), store)) as client:
+        browser = Browser(client)
+        assert browser.sign_in("alice").status_code == 303
+        page = browser.get("/ui/settings/notifications").text
+        assert 'name="kind" value="broken_promises"' in page and "My e-mails" in page
+        refused = browser.post("/ui/settings/notifications", {"email": "not an address"})
+        assert refused.status_code == 422 and "valid e-mail address" in refused.text
+        saved = browser.post(
+            "/ui/settings/notifications",
+            {"email": "alice@example.com", "kind": ["payments", "disputes"]},
+        )
+        assert saved.status_code == 200 and "Your settings are saved." in saved.text
+        assert (
+            'value="payments" checked' in saved.text and 'name="digest" checked' not in saved.text
+        )
+        forged = client.post("/ui/settings/notifications", data={"email": "x@example.com"})
+        assert forged.status_code == 403
+    with store.unit_of_work(read_only=True) as session:
+        found = preferences_of(session, "alice")
+    assert found is not None
+    assert (found.email, found.kinds, found.digest) == (
+        "alice@example.com",
+        ("payments", "disputes"),
+        False,
+    )

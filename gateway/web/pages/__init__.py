@@ -14,6 +14,7 @@ from gateway.web.pages import (
     debtor_risk,
     debtor_sheet,
     kpi_dashboard,
+    notification_settings,
     signin,
     work_list,
 )
@@ -33,6 +34,7 @@ PAGES: list[Page] = [
     Page(case_page.router),
     Page(debtor_sheet.router),
     Page(kpi_dashboard.router, kpi_dashboard.NAV),
+    Page(notification_settings.router, notification_settings.NAV),
 ]
 
 # Modules that add panels to the debtor sheet when imported.
