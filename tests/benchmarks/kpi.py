@@ -206,11 +206,10 @@ def build(store: Store, rows: int, snapshots: int, seed: int = 20261120) -> dict
         first_day = AS_OF - timedelta(days=snapshots - 1)
         for k in range(snapshots - 1):  # the last, AS_OF's, is recorded from the items
             day = first_day + timedelta(days=k)
-            connection.execute(
-                insert(KpiSnapshotRow),
+            snapshot_id = connection.execute(
+                insert(KpiSnapshotRow).returning(KpiSnapshotRow.id),
                 [
                     {
-                        "id": k + 1,
                         "source": "erp",
                         "transfer_id": 10_000 + k,
                         "taken_on": day,
@@ -219,10 +218,10 @@ def build(store: Store, rows: int, snapshots: int, seed: int = 20261120) -> dict
                         "company_codes": ",".join(COMPANIES),
                     }
                 ],
-            )
+            ).scalar_one()
             totals = [
                 {
-                    "snapshot_id": k + 1,
+                    "snapshot_id": snapshot_id,
                     "company_code": company,
                     "currency": currency,
                     "segment": segment,
