@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from gateway.config.notifications import NotificationsConfig
@@ -50,7 +50,12 @@ EVENT_KINDS = {
     EventKind.UNCOLLECTIBLE.value: "uncollectible",
 }
 MARK = "case_events"
-BROKEN_WITHIN_DAYS = 7  # a promise broken longer ago than this (e.g. at first run) is not told
+BROKEN_WITHIN_DAYS = 7
+# The first run (notifications just switched on) tells only what arrived in the last day, not
+# the whole history of the installation.
+FIRST_RUN_LOOKBACK = timedelta(
+    days=1
+)  # a promise broken longer ago than this (e.g. at first run) is not told
 
 
 @dataclass(slots=True)
@@ -153,6 +158,7 @@ def produce(
         .join(c, c.id == e.case_id)
         .outerjoin(d, (d.source == c.source) & (d.number == c.debtor_number))
         .where(e.id > after, e.kind.in_(tuple(EVENT_KINDS)))
+        .where(e.received_at >= now - FIRST_RUN_LOOKBACK if mark is None else true())
         .order_by(e.id)
     ).all()
     last = max((r[0] for r in found), default=after)
@@ -248,7 +254,7 @@ def produce(
 
 def _digest(session: Session, as_of: date, buckets: AgeingBuckets, grace_days: int) -> Digest:
     c, e = CaseRow, CaseEventRow
-    since = datetime.combine(as_of - timedelta(days=1), datetime.min.time()).astimezone()
+    since = datetime.combine(as_of - timedelta(days=1), datetime.min.time(), UTC)
     waiting = (
         session.scalar(
             select(func.count()).select_from(c).where(c.state.in_(("selected", "on_hold")))
