@@ -324,6 +324,9 @@ def measure(url: str, cases: int, repeat: int) -> list[dict[str, Any]]:
                 if answer.status_code != 200:
                     raise RuntimeError(f"{path}: {answer.status_code} {answer.text[:300]}")
 
+            if store.engine.dialect.name == "postgresql":  # psycopg's paramstyle
+                floor_sql = floor_sql.replace("%", "%%")
+
             def floor(sql: str = floor_sql) -> None:
                 with store.engine.connect() as connection:
                     connection.exec_driver_sql(sql).fetchall()

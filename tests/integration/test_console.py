@@ -16,7 +16,15 @@ from gateway.api import create_app
 from gateway.cli import main
 from gateway.domain.users import Role
 from gateway.storage.database import Store
-from gateway.storage.models import CaseRow, UserRow, WebSessionRow, utcnow
+from gateway.storage.models import (
+    CaseItemRow,
+    CaseRow,
+    DebtorRow,
+    OpenItemRow,
+    UserRow,
+    WebSessionRow,
+    utcnow,
+)
 from gateway.web.pages import work_list
 from tests.conftest import Workspace
 from tests.integration.console_client import Browser, cases_on, outcomes_on
@@ -247,6 +255,15 @@ def test_search_filters_and_keyset_pages(
             )
         )
     assert ALL[2] in of_debtor
+    with store.unit_of_work(read_only=True) as session:
+        document = session.scalars(
+            select(OpenItemRow.document_number)
+            .join(CaseItemRow, CaseItemRow.item_id == OpenItemRow.id)
+            .where(CaseItemRow.case_id == case.id)
+        ).first()
+        name = session.scalar(select(DebtorRow.name).where(DebtorRow.number == debtor))
+    assert cases_on(alice.get(f"/ui/cases?q={document}").text) == [ALL[2]]
+    assert name and ALL[2] in cases_on(alice.get(f"/ui/cases?q={name[2:9].upper()}").text)
     assert cases_on(alice.get(f"/ui/cases?q={debtor}").text) == of_debtor
     assert cases_on(alice.get(f"/ui/cases?q={ALL[2].lower()}").text) == [ALL[2]]
     assert cases_on(alice.get("/ui/cases?q=no such debtor anywhere").text) == []

@@ -30,6 +30,8 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
+    union,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -167,14 +169,31 @@ class WorkList:
         )
 
     def _matching(self, text: str) -> ColumnElement[bool]:
+        """Cases whose reference, debtor number, debtor name (a part of it, any case) or one
+        of whose documents is `text`: the ids of each kind are found on their own (each by its
+        own index or one scan) and united, which both databases plan far better than one OR
+        over the joined rows."""
         text = text.strip()
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return or_(
-            CaseRow.reference == text.upper(),
-            CaseRow.debtor_number == text,
-            func.lower(DebtorRow.name).like(f"%{escaped.lower()}%", escape="\\"),
-            CaseRow.id.in_(self._cases_with(OpenItemRow.document_number, text)),
+        # the debtors first (one scan of their names), then their cases by the index
+        named = select(CaseRow.id).where(
+            tuple_(CaseRow.source, CaseRow.debtor_number).in_(
+                select(DebtorRow.source, DebtorRow.number).where(
+                    func.lower(DebtorRow.name).like(f"%{escaped.lower()}%", escape="\\")
+                )
+            )
         )
+        branches: list[Select[Any]] = [named]
+        if not any(c.isspace() for c in text):
+            # references, debtor and document numbers have no blanks: a text with blanks is
+            # only looked for in names, which spares a scan of the items
+            branches += [
+                select(CaseRow.id).where(CaseRow.reference == text.upper()),
+                select(CaseRow.id).where(CaseRow.debtor_number == text),
+                self._cases_with(OpenItemRow.document_number, text),
+            ]
+        ids = union(*branches)
+        return CaseRow.id.in_(select(ids.subquery().c[0]))
 
     def page(self, where: WorkListQuery) -> list[CaseLine]:
         """Up to `limit` lines, with each case's approvers and number of items."""
