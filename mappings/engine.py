@@ -96,6 +96,9 @@ class _Compiler:
         # field path → (column, str methods) for the fields read from one column: the fast path
         # computes them inline (methods None: other steps, whose result is remembered per text)
         self.inline: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+        # inbound target → the columns its field reads (all of them, through every source)
+        self.target_columns: dict[str, set[str]] = {}
+        self.target = ""  # the target being compiled
 
     def field(
         self, spec: FieldSpec, path: str, allowed: Mapping[str, str] | None
@@ -115,6 +118,7 @@ class _Compiler:
                     return None
             else:
                 self.columns[name] = self.columns.get(name, True) and spec.optional
+                self.target_columns.setdefault(self.target, set()).add(name)
                 if all(step.name in INLINE_METHODS for step in spec.steps):
                     self.inline[path] = (name, tuple(INLINE_METHODS[s.name] for s in spec.steps))
                 else:
@@ -440,9 +444,11 @@ class CompiledMapping:
         inline: Mapping[str, tuple[str, tuple[str, ...] | None]] | None = None,
         calls: Mapping[str, CompiledCall] | None = None,
         xml: XmlLayout | None = None,
+        target_columns: Mapping[str, set[str]] | None = None,
     ) -> None:
         self.spec = spec
         self.xml = xml  # the compiled file.xml section of an XML layout
+        self._target_columns = {k: frozenset(v) for k, v in (target_columns or {}).items()}
         self.source = source
         self._fields = fields
         self._columns = dict(columns)
@@ -534,6 +540,32 @@ class CompiledMapping:
             mapper.mapping, mapper.targets, mapper.getters, frozen, generate(frozen, mapper.getters)
         )
 
+    def columns_of_targets(self, targets: Sequence[str]) -> list[str]:
+        """Inbound: the columns the fields of `targets` read, in a stable order."""
+        return sorted({c for t in targets for c in self._target_columns.get(t, ())})
+
+    def cells(
+        self, targets: Sequence[str], columns: Sequence[str] | None = None
+    ) -> Callable[[Any], tuple[Any, ...]]:
+        """A function giving a record's cells in the columns `targets` read: records whose
+        cells are equal map to equal values for those targets (a mapping is a function of the
+        cells it reads). `columns`: the header of records given as sequences (as for `bind`);
+        None for records given as mappings."""
+        names = self.columns_of_targets(targets)
+        if columns is not None:
+            index: dict[str, int] = {}
+            for i, column in enumerate(columns):
+                index.setdefault(column, i)
+            present = [index[n] for n in names if n in index]
+            if not present:
+                return lambda row: ()
+            if len(present) == 1:
+                (only,) = present
+                return lambda row: (row[only],)
+            return itemgetter(*present)
+        getters = [_mapping_access(n) for n in names]
+        return lambda row: tuple([g(row) for g in getters])
+
     def for_records(self) -> RecordMapper:
         """A mapper for records given as mappings (RFC table rows, JSON objects). A dotted
         column (`party.name`) also reaches into nested objects."""
@@ -589,6 +621,8 @@ def _positional(position: int | None, steps: Sequence[Step]) -> Getter:
 
 
 def _mapping_access(column: str) -> Getter:
+    if "*" in column.split("."):
+        return _every_element(column)
     if "." not in column:
         return lambda row: row.get(column)
     path = column.split(".")
@@ -606,6 +640,35 @@ def _mapping_access(column: str) -> Getter:
         return value
 
     return nested
+
+
+def _every_element(column: str) -> Getter:
+    """`lines.*.amount`: the values at `amount` of every element of the list `lines`, as a
+    list (empty when there is none). Works on nested records and on records flattened to
+    dotted fields (`lines.0.amount`, `lines.1.amount`...). One `*` per column."""
+    head, _, tail = column.partition(".*")
+    tail = tail.lstrip(".")
+    inner = _mapping_access(tail) if tail else (lambda value: value)
+    outer = _mapping_access(head)
+
+    def every(row: Any) -> Any:
+        found = outer(row)
+        if isinstance(found, list):
+            return [inner(e) if isinstance(e, Mapping) or not tail else None for e in found]
+        values = []
+        index = 0
+        while True:  # flattened: head.0.tail, head.1.tail... as long as there are elements
+            prefix = f"{head}.{index}"
+            key = f"{prefix}.{tail}" if tail else prefix
+            if key in row:
+                values.append(row[key])
+            elif not any(k.startswith(prefix + ".") or k == prefix for k in row):
+                return values
+            else:
+                values.append(None)
+            index += 1
+
+    return every
 
 
 def compile_mapping(spec: MappingSpec, source: str = "<mapping>") -> CompiledMapping:
@@ -628,6 +691,7 @@ def compile_mapping(spec: MappingSpec, source: str = "<mapping>") -> CompiledMap
                     f"{', '.join(known)})"
                 )
                 continue
+            compiler.target = name
             factory = compiler.field(field_spec, f"fields.{name}", None)
             if factory:
                 factories[name] = factory
@@ -657,7 +721,16 @@ def compile_mapping(spec: MappingSpec, source: str = "<mapping>") -> CompiledMap
         compiler.problems.extend(problems)
     if compiler.problems:
         raise MappingSpecError(source, compiler.problems)
-    return CompiledMapping(spec, source, compiled, compiler.columns, compiler.inline, calls, xml)
+    return CompiledMapping(
+        spec,
+        source,
+        compiled,
+        compiler.columns,
+        compiler.inline,
+        calls,
+        xml,
+        target_columns=compiler.target_columns,
+    )
 
 
 def _compile_call(compiler: _Compiler, action: str, spec: CallSpec) -> CompiledCall | None:

@@ -180,6 +180,15 @@ class FileFormat(_Strict):
     encoding: str = "utf-8"
     header: bool = True
     line_terminator: str = Field(default="\r\n", pattern="^(\r\n|\n)$")
+    # A preamble (title lines above the header of an ERP list export): a fixed number of
+    # lines, or every line before the header, found by what its first column is called.
+    skip_lines: int = Field(default=0, ge=0, description="lines before the header to ignore")
+    header_starts_with: str | None = Field(
+        default=None,
+        min_length=1,
+        description="the header is the first line whose first column is this; lines above "
+        "it are a preamble",
+    )
     xml: XmlFormat | None = None
 
     @model_validator(mode="after")

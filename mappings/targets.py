@@ -19,8 +19,8 @@ from typing import Any
 from babel import Locale
 
 from gateway.domain.actions import ActionKind
+from gateway.domain.currencies import currency_problem
 from gateway.domain.events import AGENCY_STATUS_KINDS, EventKind
-from gateway.domain.money import is_known_currency
 from mappings.errors import FieldError
 
 __all__ = ["KINDS", "WRITEBACK_ACTIONS", "MappingKind", "Target", "TargetType"]
@@ -71,8 +71,9 @@ def _territories() -> frozenset[str]:
 
 def _currency(value: Any) -> Any:
     code = value.strip().upper()
-    if not is_known_currency(code):
-        raise FieldError("unknown currency (expected an ISO 4217 code such as EUR)", value)
+    problem = currency_problem(code)
+    if problem is not None:
+        raise FieldError(problem, value)
     return code
 
 
@@ -177,6 +178,15 @@ OPEN_ITEM_TARGETS: tuple[Target, ...] = (
     Target("reference", T.TEXT, "invoice reference the debtor knows", default=""),
     Target("document_type", T.TEXT, "document type (SAP BLART)", default=""),
     Target("text", T.TEXT, "item text", default=""),
+    Target(
+        "applies_to_document",
+        T.TEXT,
+        "the document this line applies to (a partial payment or credit memo referring to an "
+        "invoice: SAP REBZG/INV_REF); empty: an item of its own",
+        default="",
+    ),
+    Target("applies_to_year", T.INT, "fiscal year of that document (default: this line's)"),
+    Target("applies_to_line", T.TEXT, "line item of that document", default=""),
     Target("debtor_name", T.TEXT, "debtor name", required=True),
     Target("debtor_name2", T.TEXT, "second name line", default=""),
     Target("debtor_kind", T.TEXT, "'person' or 'company'", default="company", check=_debtor_kind),

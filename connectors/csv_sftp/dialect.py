@@ -25,7 +25,14 @@ class CsvDialectOptions(BaseModel):
     columns: list[str] | None = Field(
         default=None, description="column names, for files without a header line"
     )
-    skip_lines: int = Field(default=0, ge=0, description="lines before the header to ignore")
+    skip_lines: int | None = Field(
+        default=None, ge=0, description="lines before the header to ignore"
+    )
+    header_starts_with: str | None = Field(
+        default=None,
+        min_length=1,
+        description="the header is the first line whose first column is this (a preamble)",
+    )
 
     @field_validator("encoding")
     @classmethod
@@ -48,6 +55,7 @@ class CsvDialect:
     columns: tuple[str, ...] | None = None
     skip_lines: int = 0
     line_terminator: str = "\r\n"
+    header_starts_with: str | None = None
 
     @classmethod
     def resolve(cls, file: FileFormat | None, options: CsvDialectOptions) -> CsvDialect:
@@ -60,8 +68,9 @@ class CsvDialect:
             encoding=options.encoding or base.encoding,
             header=header,
             columns=tuple(options.columns) if options.columns else None,
-            skip_lines=options.skip_lines,
+            skip_lines=options.skip_lines if options.skip_lines is not None else base.skip_lines,
             line_terminator=base.line_terminator,
+            header_starts_with=options.header_starts_with or base.header_starts_with,
         )
 
     @property

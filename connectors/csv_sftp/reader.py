@@ -37,8 +37,10 @@ def read_csv(
             strict=False,
         )
         for _ in range(dialect.skip_lines):
-            next(handle, None)
+            handle.readline()
         offset = dialect.skip_lines
+        if dialect.header_starts_with is not None:
+            offset += _skip_preamble(handle, dialect, label, offset)
         if dialect.header:
             try:
                 header = next(reader)
@@ -63,6 +65,47 @@ def read_csv(
         handle.close()
         raise
     return columns, _records(handle, reader, len(columns), offset, dialect, label)
+
+
+# How far down a preamble's header is looked for: title lines, a few selection criteria.
+PREAMBLE_LIMIT = 200
+
+
+def _skip_preamble(handle: TextIO, dialect: CsvDialect, label: str, offset: int) -> int:
+    """Read the lines above the header (an ERP list's title, key date, selection), leaving
+    the handle at the header line; returns how many lines were skipped.
+
+    Raises:
+        FormatError: no line within PREAMBLE_LIMIT starts with the expected first column.
+    """
+    wanted = str(dialect.header_starts_with).strip()
+    skipped = 0
+    while skipped < PREAMBLE_LIMIT:
+        position = handle.tell()
+        try:
+            line = handle.readline()
+        except UnicodeDecodeError as exc:
+            number = _undecodable_line(str(handle.name), dialect.read_encoding)
+            raise _format_error(label, number or offset + skipped + 1, dialect, exc) from None
+        if not line:
+            break
+        first = next(
+            csv.reader(
+                [line],
+                delimiter=dialect.delimiter,
+                quotechar=dialect.quotechar,
+                escapechar=dialect.escapechar,
+            ),
+            [""],
+        )
+        if first and first[0].strip() == wanted:
+            handle.seek(position)
+            return skipped
+        skipped += 1
+    raise FormatError(
+        f"{label}: no header line whose first column is {wanted!r} in the first "
+        f"{min(skipped, PREAMBLE_LIMIT)} lines (header_starts_with)"
+    )
 
 
 def _records(

@@ -14,6 +14,7 @@ from gateway.cli.notify_cmd import notify_group
 from gateway.cli.outbox_cmd import outbox
 from gateway.cli.payments_cmd import payments
 from gateway.cli.purge_cmd import purge
+from gateway.cli.rates_cmd import rates
 from gateway.cli.run_cmd import run
 from gateway.cli.select_cmd import explain, select
 from gateway.cli.serve_cmd import serve
@@ -44,6 +45,7 @@ for command in (
     kpi,
     notify_group,
     payments,
+    rates,
 ):
     main.add_command(command)
 

@@ -15,6 +15,7 @@ from gateway.demo.api_run import run_api_demo
 from gateway.demo.erps import DEMO_ERPS
 from gateway.demo.run import DemoUnavailable, run_demo
 from gateway.pipeline import summary_lines
+from gateway.rules.rates import shipped_rates
 from gateway.sample.init import init_folder
 from gateway.storage.database import create_store
 from gateway.storage.migrations import upgrade
@@ -68,11 +69,12 @@ def demo(folder: Path, as_of: object, erp: str, agency: str, pull: bool) -> None
 
     Creates FOLDER (with `init`) if needed; run it again and it changes nothing.
     """
+    business_date = as_of_date(as_of) if as_of is not None else _demo_date()
     if agency == "api":
-        _api_demo(folder, as_of_date(as_of), erp, "pull" if pull else "push")
+        _api_demo(folder, business_date, erp, "pull" if pull else "push")
         return
     try:
-        result = run_demo(folder, as_of_date(as_of), say=click.echo, erp=erp)
+        result = run_demo(folder, business_date, say=click.echo, erp=erp)
     except DemoUnavailable as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -91,6 +93,21 @@ def demo(folder: Path, as_of: object, erp: str, agency: str, pull: bool) -> None
     _console_hint(result.folder)
     if result.first.failed or result.second.failed:
         sys.exit(1)
+
+
+def _demo_date() -> date:
+    """Today, or the last day the shipped reference rates cover if today is past it: the
+    demo's claims are then complete (a real run takes today and names the missing rates)."""
+    today = date.today()  # noqa: DTZ011 - the local business date, as `run` takes it
+    covered = shipped_rates().covered_until()
+    if covered is None or today <= covered:
+        return today
+    click.echo(
+        f"Business date {covered}: the last day the reference rates shipped with this release "
+        f"cover (a real run takes today and names the rates to add: `claimbridge rates list`; "
+        f"--as-of to choose).\n"
+    )
+    return covered
 
 
 def _console_hint(folder: Path) -> None:

@@ -1,5 +1,8 @@
 """Exact money: integer minor units plus an ISO 4217 currency code.
 
+Currencies and their minor units are ISO 4217's (gateway/domain/currencies.py): a code that is
+not a current tender currency is refused.
+
 Amounts never pass through floats. At the edges (files, JSON, configuration) they are
 `Decimal`; inside they are `Money`, whose `minor` is the amount in the currency's smallest unit
 (cents for EUR, yen for JPY, fils for KWD).
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
 from functools import cache
 
-from babel.numbers import get_currency_precision, list_currencies
+from gateway.domain.currencies import TENDER_DIGITS, currency_problem
 
 __all__ = [
     "CurrencyError",
@@ -27,26 +30,23 @@ class CurrencyError(ValueError):
     """A currency code is unknown, or an amount has more decimals than its currency allows."""
 
 
-@cache
-def _known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
-
-
 def is_known_currency(code: str) -> bool:
-    """Whether `code` is an ISO 4217 code known to the CLDR data (current or historical)."""
-    return code in _known_currencies()
+    """Whether `code` is a currency an invoice can be in: on ISO 4217's current list, with
+    minor units, and not a fund code (XXX, XAU, CLF and withdrawn DEM are not)."""
+    return code in TENDER_DIGITS
 
 
 @cache
 def currency_digits(code: str) -> int:
-    """Number of minor-unit digits of `code` (EUR 2, JPY 0, KWD 3).
+    """Number of minor-unit digits of `code` in ISO 4217 (EUR 2, JPY 0, KWD 3, HUF 2).
 
     Raises:
-        CurrencyError: `code` is not a known ISO 4217 currency.
+        CurrencyError: `code` is not a currency an invoice can be in (the message says why).
     """
-    if not is_known_currency(code):
-        raise CurrencyError(f"unknown currency {code!r} (expected an ISO 4217 code such as EUR)")
-    return int(get_currency_precision(code))
+    problem = currency_problem(code)
+    if problem is not None:
+        raise CurrencyError(problem)
+    return TENDER_DIGITS[code]
 
 
 def to_minor(amount: Decimal | int | str, currency: str) -> int:

@@ -71,7 +71,7 @@ class ClaimsRefresher:
         claim = claim_case(items, case.currency, debtor_type or "", as_of, config, self.rates)
         if claim.missing:
             log.warning(
-                "case %s: interest not claimed for want of reference rates: %s",
+                "case %s: no interest claimed for the half-year(s) without a reference rate: %s",
                 case.reference,
                 ", ".join(map(str, claim.missing)),
             )

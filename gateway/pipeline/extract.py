@@ -22,21 +22,22 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from datetime import time as clock_time
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.base import Clearing, ConnectorError, FormatError, Outcome, Snapshot
-from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.domain.items import ItemKey
-from gateway.domain.money import Money
 from gateway.kpi.history import record_snapshot
 from gateway.pipeline.case_updates import CaseUpdater
 from gateway.pipeline.context import RunContext
+from gateway.pipeline.direct_payments import DirectPayments
 from gateway.pipeline.item_rows import (
+    APPLIES_TARGETS,
     DEBTOR_TARGETS,
     ITEM_TARGETS,
     KEY_TARGETS,
@@ -52,7 +53,6 @@ from gateway.pipeline.transfers import (
     settle_snapshot,
     start_transfer,
 )
-from gateway.storage.models import CaseItemRow, CaseRow, OpenItemRow
 from gateway.storage.repositories.items import (
     ActiveItem,
     DebtorBuffer,
@@ -85,6 +85,7 @@ class SnapshotResult:
     quarantined: int = 0
     duplicates: int = 0
     cleared: int = 0
+    applied: int = 0  # lines folded into the item they apply to
     direct_payments: int = 0
     clearing_skipped: str = ""
     error: str = ""
@@ -203,6 +204,15 @@ def _load(
     except ColumnsError as exc:
         raise FormatError(f"{label}: {exc}") from None
     item_mapper, debtor_mapper = mapper.subset(ITEM_TARGETS), mapper.subset(DEBTOR_TARGETS)
+    # Lines that apply to another item (SAP's partial payments and credit memos referring to an
+    # invoice), when the mapping says which: folded into that item after the stream.
+    applies_mapper = (
+        mapper.subset(APPLIES_TARGETS) if "applies_to_document" in mapping.spec.fields else None
+    )
+    applied: list[tuple[int, tuple[Any, ...], tuple[Any, ...]]] = []
+    # A line's debtor data is a function of the cells it is mapped from: a line whose cells
+    # are those already taken for its debtor needs no mapping, any other line is checked.
+    debtor_cells = mapping.cells(DEBTOR_TARGETS, stream.columns)
     # Items of cases in play, with their open amounts before this snapshot (rows are written
     # while the file streams): what went down or disappeared was paid directly.
     in_cases = {a.item_id: a for a in ItemRepository(session).active_items(source)}
@@ -227,7 +237,7 @@ def _load(
     # Names bound once: the loop below runs for every line of every export. The item mapper's
     # generated function is called directly; whatever it cannot map, the mapper maps with its
     # field getters or explains.
-    add_item, debtor_known, records = writer.add, debtors.seen, 0
+    add_item, taken, records = writer.add, debtors.taken, 0
     map_item = item_mapper.fast or item_mapper
     for position, values, problem, whole_debtor, clearing in stream.records:
         if clearing is not None:
@@ -257,10 +267,17 @@ def _load(
             except Exception:  # noqa: BLE001 - the getters map it or explain what is wrong
                 mapped = item_mapper(values)
             staged = build_item(mapped)
+            refers = applies_mapper(values) if applies_mapper is not None else None
             debtor_number = staged[4]
-            # Every line of a snapshot carries the debtor's current master data: map it once
-            # per debtor (within the buffer's window), not on each of its items.
-            debtor = None if debtor_number in debtor_known else build_debtor(debtor_mapper(values))
+            # Every line carries its debtor's data, and every line's is checked; most lines
+            # repeat the cells already taken for their debtor: nothing to map again.
+            cells = debtor_cells(values)
+            kept = taken.get(debtor_number)
+            debtor = (
+                None
+                if kept is not None and kept[0] == cells
+                else build_debtor(debtor_mapper(values))
+            )
         except RecordError as exc:
             where = str(position)
             quarantine(Quarantined(where, str(exc), exc.fields, values))
@@ -272,11 +289,22 @@ def _load(
                 company_codes.add(item.company_code)
             # else: a key too long for the store names no stored item: nothing to protect
             continue
-        add_item(line, staged)
+        if refers is not None and refers[0]:
+            applied.append((line, staged, refers))
+        else:
+            add_item(line, staged)
         if debtor is not None:
-            debtors.add(debtor_number, debtor)
+            # different data for one debtor: the most recent document's wins, in any order
+            debtors.add(debtor_number, debtor, cells, (staged[5], staged[1], staged[2], staged[3]))
         company_codes.add(staged[0])
     result.records = records
+    writer.flush()
+    for line, staged, (document, year, line_item) in applied:
+        key = (staged[0], document, year or staged[2], line_item or "")
+        if items.apply_to(source, transfer_id, key, staged[8], staged[10]):
+            result.applied += 1
+        else:
+            add_item(line, staged)  # what it refers to is not open here: an item of its own
     writer.flush()
     debtors.flush()
     timings = {"read_map_write": time.perf_counter() - started}
@@ -344,6 +372,7 @@ def _load(
     summary = (
         f"{result.records} records, {result.accepted} items, {result.quarantined} quarantined"
         f"{f' ({result.duplicates} duplicate keys)' if result.duplicates else ''}, "
+        f"{f'{result.applied} applied to the items they refer to, ' if result.applied else ''}"
         f"{result.cleared} cleared, {result.direct_payments} direct payments"
     )
     if result.clearing_skipped:
@@ -417,62 +446,48 @@ def _direct_payments(
     """Items of cases in play that were cleared or reduced by this snapshot."""
     if not before:
         return 0
-    items = ItemRepository(session)
-    after = items.open_amounts(list(before))
+    after = ItemRepository(session).open_amounts(list(before))
     updater = CaseUpdater(session, ctx.writeback_rules, ctx.now(), ctx.webhooks)
-    count = 0
+    payments = DirectPayments(session, updater)
+    # A credit of a case (a credit note netted into it) that shrank or went was applied to
+    # the case's invoices in the ERP: that much of their reductions is no payment.
+    applied_credit: dict[int, int] = {}
     for item_id, active in before.items():
-        old_minor = active.open_amount_minor
         new_minor, seen_in, is_open = after[item_id]
-        # What the ERP should show now: less what the agency collected (the write-back posts
-        # it to the ERP) and what was paid directly before; only less than that is new.
-        expected = old_minor
-        share = session.get(CaseItemRow, active.case_item_id)
-        if share is not None:
-            expected = min(
-                old_minor,
-                share.handed_over_minor - share.collected_minor - share.paid_directly_minor,
-            )
-        if not is_open:
-            paid, how = expected, "cleared"
-        elif seen_in == transfer_id and new_minor < expected:
-            paid, how = expected - new_minor, "reduced"
-        else:
-            continue
-        if paid <= 0:
-            continue
-        case = session.get(CaseRow, active.case_id)
-        item = session.get(OpenItemRow, item_id)
-        if case is None or item is None:
-            continue
-        currency = active.currency
-        clearing = clearings.get(item_id) if how == "cleared" else None
+        if active.open_amount_minor < 0 and not (is_open and seen_in != transfer_id):
+            left = new_minor if is_open else 0
+            if left > active.open_amount_minor:
+                applied_credit[active.case_id] = applied_credit.get(active.case_id, 0) + (
+                    left - active.open_amount_minor
+                )
+    count = 0
+    for item_id, active in sorted(before.items()):
+        new_minor, seen_in, is_open = after[item_id]
+        if is_open and seen_in != transfer_id:
+            continue  # not in this snapshot (a customer that could not be read): no news
+        occurred_at, cleared_text = ctx.now(), ""
+        clearing = None if is_open else clearings.get(item_id)
         if clearing is not None:
             # The ERP knows when the debtor paid: the event carries that day, not the run's.
             occurred_at = datetime.combine(clearing.on, clock_time(), tzinfo=UTC)
-            how_text = f"cleared in {source} on {clearing.on.isoformat()}" + (
+            cleared_text = f"cleared in {source} on {clearing.on.isoformat()}" + (
                 f" by document {clearing.document}" if clearing.document else ""
             )
-        else:
-            occurred_at = ctx.now()
-            how_text = (
-                f"cleared in {source}"
-                if how == "cleared"
-                else f"open amount reduced in {source} from {Money(old_minor, currency)} "
-                f"to {Money(new_minor, currency)}"
-            )
-        note = (
-            f"item {item.company_code}/{item.document_number}/{item.fiscal_year}/{item.line_item} "
-            + how_text
-        )
-        event = CaseEvent(
-            kind=EventKind.DIRECT_PAYMENT,
-            origin=EventOrigin.ERP,
+        payment = payments.from_open_amount(
+            item_id=item_id,
+            case_id=active.case_id,
+            case_item_id=active.case_item_id,
+            old_minor=active.open_amount_minor,
+            new_minor=new_minor if is_open else None,
+            occurred_at=occurred_at,
             external_id=f"{source}:{transfer_id}:{item_id}",
-            occurred_at=min(occurred_at, ctx.now()),
-            amount=paid,
-            note=note,
+            seen_in=source,
+            cleared_text=cleared_text,
         )
-        if not updater.apply(case, event, transfer_id=transfer_id, item_id=item_id).duplicate:
+        if payment is not None and applied_credit.get(active.case_id):
+            credit = min(applied_credit[active.case_id], payment.amount_minor)
+            applied_credit[active.case_id] -= credit
+            payment = replace(payment, amount_minor=payment.amount_minor - credit)
+        if payment is not None and payments.record(payment, transfer_id):
             count += 1
     return count

@@ -11,6 +11,7 @@ from gateway.domain.money import CurrencyError, to_minor
 from mappings import FieldError, RecordError
 
 __all__ = [
+    "APPLIES_TARGETS",
     "DEBTOR_TARGETS",
     "ITEM_TARGETS",
     "KEY_TARGETS",
@@ -21,6 +22,9 @@ __all__ = [
 ]
 
 KEY_TARGETS = ("company_code", "document_number", "fiscal_year", "line_item", "document_date")
+# A line that applies to another item (a partial payment or credit memo referring to an
+# invoice) is folded into that item's open amount when the snapshot holds it.
+APPLIES_TARGETS = ("applies_to_document", "applies_to_year", "applies_to_line")
 
 # Column widths of the store (PostgreSQL enforces them; checked here for both databases so that
 # a long value quarantines one line instead of failing a whole file).

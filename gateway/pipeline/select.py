@@ -78,7 +78,7 @@ def _note(policy: str, version: str, planned: PlannedCase) -> str:
         )
         if claim.missing:
             parts.append(
-                "interest not claimed for want of a reference rate: "
+                "no interest claimed for the half-year(s) without a reference rate: "
                 + ", ".join(map(str, claim.missing))
             )
     if planned.approvals_required == 2:

@@ -199,9 +199,9 @@ def claim_planned(
         missing.update(str(m) for m in case.claim.missing)
     if missing:
         plan.warnings.append(
-            "interest not claimed where the delay reaches a half-year without a reference rate "
-            f"({', '.join(sorted(missing))}): add the rates under reference_rates in the "
-            "configuration (docs/policies.md)"
+            "no interest claimed for the days of a delay in a half-year without a reference "
+            f"rate ({', '.join(sorted(missing))}; the other half-years are claimed): add the "
+            "rate with `claimbridge rates add SERIES HALF-YEAR RATE` (docs/policies.md)"
         )
 
 

@@ -118,7 +118,8 @@ def _selection(
     tables = ItemTables.for_fields(policy.fields(), as_of, item)
     candidate = and_(*_candidates(policy, item))
     selected = _all(policy.criteria, tables)
-    if not policy.config.grouping.add_other_overdue_items:
+    grouping = policy.config.grouping
+    if not (grouping.add_other_overdue_items or grouping.net_credits):
         return tables, candidate, selected
     # The debtors (and currencies) with a selected item: a second look at the same table.
     inner_item = aliased(OpenItemRow)
@@ -128,13 +129,21 @@ def _selection(
             inner_item
         )
     ).where(*_candidates(policy, inner_item), _all(policy.criteria, inner_tables))
-    joining = and_(
-        criterion_sql(policy.criteria[0], tables),  # the credit guard
-        item.net_due_date < as_of,
-        _all(policy.other_items, tables),
-        tuple_(item.source, item.debtor_number, item.currency).in_(debtors),
-    )
-    return tables, candidate, or_(selected, joining)
+    of_such_debtor = tuple_(item.source, item.debtor_number, item.currency).in_(debtors)
+    included = [selected]
+    if grouping.add_other_overdue_items:
+        included.append(
+            and_(
+                criterion_sql(policy.criteria[0], tables),  # the credit guard
+                item.net_due_date < as_of,
+                _all(policy.other_items, tables),
+                of_such_debtor,
+            )
+        )
+    if grouping.net_credits:
+        # the debtor's open credits: the case claims what is owed net of them
+        included.append(and_(item.open_amount_minor < 0, of_such_debtor))
+    return tables, candidate, or_(*included)
 
 
 def count_exclusions(
@@ -187,7 +196,8 @@ def find_groups(session: Session, policy: CompiledPolicy, as_of: date) -> list[G
     tables, candidate, included = _selection(policy, as_of)
     item = OpenItemRow
     joined: Any = literal(0)
-    if policy.config.grouping.add_other_overdue_items:
+    grouping = policy.config.grouping
+    if grouping.add_other_overdue_items or grouping.net_credits:
         joined = func.sum(case((_all(policy.criteria, tables), 0), else_=1))
     grouped = (
         tables.join(
@@ -203,6 +213,8 @@ def find_groups(session: Session, policy: CompiledPolicy, as_of: date) -> list[G
         )
         .where(candidate, included)
         .group_by(item.source, item.debtor_number, item.currency)
+        # credits netted in may leave nothing to claim
+        .having(func.sum(item.open_amount_minor) > 0)
         .subquery("groups")
     )
     debtor = aliased(DebtorRow)

@@ -12,8 +12,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
-from babel.numbers import list_currencies
-
+from gateway.domain.currencies import TENDER_DIGITS
 from gateway.domain.money import currency_digits, is_known_currency, to_minor
 from gateway.rules.fields import Op
 
@@ -97,6 +96,6 @@ def currencies_by_digits() -> Mapping[int, tuple[str, ...]]:
     """Every known currency, by its number of minor-unit digits (so that one amount for every
     currency compiles to SQL without first asking the database which currencies occur)."""
     found: dict[int, list[str]] = {}
-    for code in sorted(list_currencies()):
+    for code in sorted(TENDER_DIGITS):
         found.setdefault(currency_digits(code), []).append(code)
     return {digits: tuple(codes) for digits, codes in found.items()}

@@ -61,7 +61,8 @@ _RATES: dict[tuple[Law, str], tuple[RateSeries, Decimal] | None] = {
 
 @dataclass(frozen=True, slots=True)
 class MissingRate:
-    """A half-year the rate table does not hold."""
+    """A half-year the rate table does not hold: the days of a delay in it claim no interest
+    (the other half-years' days still do)."""
 
     series: RateSeries
     half_year: date
@@ -151,19 +152,21 @@ def interest_periods(
     day_count: DayCount,
 ) -> list[InterestPeriod]:
     """Simple interest from `first_day` to `last_day` (both included), split by half-year;
-    `rate_on` gives each half-year's rate (keyed by its first day)."""
+    `rate_on` gives each half-year's rate (keyed by its first day). A half-year without a rate
+    has no period: its days are not claimed, the others are."""
     periods: list[InterestPeriod] = []
     start = first_day
     while start <= last_day:
         half = half_year_start(start)
         end = min(last_day, next_half_year(half) - timedelta(days=1))
         days = (end - start).days + 1
-        rate = rate_on[half]
-        basis = _basis(day_count, start.year)
-        with localcontext() as ctx:
-            ctx.prec = 50
-            amount = principal * max(rate, Decimal(0)) / Decimal(100) * days / basis
-        periods.append(InterestPeriod(start, end, days, rate, basis, amount))
+        rate = rate_on.get(half)
+        if rate is not None:
+            basis = _basis(day_count, start.year)
+            with localcontext() as ctx:
+                ctx.prec = 50
+                amount = principal * max(rate, Decimal(0)) / Decimal(100) * days / basis
+            periods.append(InterestPeriod(start, end, days, rate, basis, amount))
         start = end + timedelta(days=1)
     return periods
 
@@ -243,12 +246,24 @@ def _interest(
             rate_on[half] = rate
         half = next_half_year(half)
     if missing:
-        notes.append("interest not claimed: no rate for " + ", ".join(map(str, missing)))
-        return 0, (), tuple(missing)
+        # What has a rate is claimed; the half-years without one are named, never guessed.
+        notes.append(
+            "interest not claimed for "
+            + ", ".join(_missing_days(m, first_day, as_of) for m in missing)
+        )
     principal = minor_to_decimal(item.open_amount_minor, item.currency)
     periods = interest_periods(principal, first_day, as_of, rate_on, config.day_count)
     total = sum((p.amount for p in periods), Decimal(0))
-    return _round(total, item.currency), tuple(periods), ()
+    return _round(total, item.currency), tuple(periods), tuple(missing)
+
+
+def _missing_days(missing: MissingRate, first_day: date, last_day: date) -> str:
+    """'2026-07-01 to 2026-11-20 (no de_base_rate for the half-year from 2026-07-01)'."""
+    start = max(first_day, missing.half_year)
+    end = min(last_day, next_half_year(missing.half_year) - timedelta(days=1))
+    return (
+        f"{start} to {end} (no {missing.series.value} for the half-year from {missing.half_year})"
+    )
 
 
 def claim_case(

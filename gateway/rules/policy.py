@@ -43,9 +43,11 @@ class PolicyVersion:
 
 
 def policy_version(config: PolicyConfig) -> PolicyVersion:
-    definition = json.dumps(
-        config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    dumped = config.model_dump(mode="json")
+    # Settings added later leave the versions of policies that do not use them unchanged.
+    if not dumped["grouping"].get("net_credits"):
+        dumped["grouping"].pop("net_credits", None)
+    definition = json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return PolicyVersion(definition, hashlib.sha256(definition.encode("utf-8")).hexdigest())
 
 

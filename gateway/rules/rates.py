@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -90,6 +90,12 @@ class RateTable:
     def latest(self, series: RateSeries) -> date | None:
         entries = self.series.get(series)
         return max(entries) if entries else None
+
+    def covered_until(self) -> date | None:
+        """The last day every series has a rate for (the end of the earliest latest
+        half-year), or None for an empty table."""
+        ends = [next_half_year(max(e)) - timedelta(days=1) for e in self.series.values() if e]
+        return min(ends) if ends else None
 
 
 @cache

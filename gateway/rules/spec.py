@@ -76,6 +76,11 @@ class GroupingConfig(_Model):
     other_items_criteria: tuple[ItemCriteria, ...] = Field(
         default=(), description="what those other items must meet (default: nothing more)"
     )
+    net_credits: bool = Field(
+        default=False,
+        description="the debtor's open credits (credit notes, payments on account) in the case "
+        "currency join its case, so that it claims what is owed net of them",
+    )
 
     @field_validator("min_case_total", mode="before")
     @classmethod

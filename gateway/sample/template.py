@@ -70,7 +70,8 @@ policies:
       day_count: act/365
 
 # Statutory interest needs the reference rate of every half-year of a delay. claimbridge ships
-# them up to its release; add newer ones here (docs/policies.md says where to find them):
+# them up to its release; add newer ones with `claimbridge rates add SERIES HALF-YEAR RATE`,
+# which writes them here (docs/policies.md says where to find them):
 # reference_rates:
 #   de_base_rate:
 #     2026-07-01: "..."    # the rate the Bundesbank published for that half-year

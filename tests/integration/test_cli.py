@@ -143,6 +143,24 @@ def test_demo_runs_the_whole_loop_and_a_second_time_changes_nothing(
     assert second.output.count("nothing new: every input was already processed") == 2
 
 
+def test_the_demo_opens_without_a_missing_rate_warning(cli: CliRunner, tmp_path: Path) -> None:
+    """Without --as-of the demo runs on a day the shipped reference rates cover, so that its
+    claims are complete; it says so when that is not today."""
+    from datetime import date
+
+    from gateway.rules.rates import shipped_rates
+
+    result = invoke(cli, "demo", str(tmp_path / "demo"))
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+    covered = shipped_rates().covered_until()
+    assert covered is not None
+    day = min(date.today(), covered)  # noqa: DTZ011 - the demo's own choice
+    assert f"claimbridge run, as of {day}" in result.output
+    if day < date.today():  # noqa: DTZ011
+        assert f"Business date {day}: the last day the reference rates shipped" in result.output
+
+
 def test_accounting_decides_from_the_command_line(cli: CliRunner, folder: Path) -> None:
     config = folder / "claimbridge.yaml"
     config.write_text(config.read_text().replace("approval: automatic", "approval: manual"))

@@ -5,7 +5,8 @@ run refused (nothing stored) when the cause is not one customer."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -49,6 +50,20 @@ def expected_open(sap: SimulatedSap, company_codes: tuple[str, ...]) -> dict[str
     return found
 
 
+def applied(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """The rows that refer to another row of the same snapshot (partial payments, credit
+    memos with an invoice reference), by the (company code, document) they apply to."""
+    keys = {
+        (r["COMP_CODE"], r["DOC_NO"], r["FISC_YEAR"], r["ITEM_NUM"], r["CURRENCY"]) for r in rows
+    }
+    found: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        target = (r["COMP_CODE"], r["INV_REF"], r["INV_YEAR"], r["INV_ITEM"], r["CURRENCY"])
+        if r["INV_REF"] and target in keys:
+            found.setdefault((r["COMP_CODE"], r["INV_REF"]), []).append(r)
+    return found
+
+
 def stored(store: Store) -> dict[tuple[str, str], OpenItemRow]:
     with store.unit_of_work(read_only=True) as session:
         return {
@@ -67,11 +82,17 @@ def test_every_open_item_is_stored_and_noted_items_are_left_out(
     items = [r for r in readable if r["DOC_STATUS"] != "S"]
     assert noted and len(expected) == 2 * CUSTOMERS
 
+    folded = {id(r) for rows in applied(items).values() for r in rows}
+    assert folded  # the ledger has partial payments and credit memos referring to invoices
     (result,) = extract(workspace, store)
     assert result.status == "partial"
-    assert (result.accepted, result.quarantined) == (len(items), 2)
+    assert (result.accepted, result.applied, result.quarantined) == (
+        len(items) - len(folded),
+        len(folded),
+        2,
+    )
     rows = stored(store)
-    assert set(rows) == {(r["COMP_CODE"], r["DOC_NO"]) for r in items}
+    assert set(rows) == {(r["COMP_CODE"], r["DOC_NO"]) for r in items if id(r) not in folded}
     assert not {(r["COMP_CODE"], r["DOC_NO"]) for r in noted} & set(rows)
     with store.unit_of_work(read_only=True) as session:
         reasons = {q.position: q.reason for q in session.scalars(select(QuarantinedRecordRow))}
@@ -94,14 +115,25 @@ def test_the_preset_maps_bapi3007_as_sap_means_it(workspace: Workspace, store: S
             "BAPI_AR_ACC_GETOPENITEMS", COMPANYCODE="3000", CUSTOMER=number, KEYDATE=KEYDATE
         )["LINEITEMS"]
     ]
-    assert len(rows) == len(source) > 10
+    referring = applied(source)
+    folded = {id(r) for rows_ in referring.values() for r in rows_}
+    assert len(rows) == len(source) - len(folded) > 10
     address = sap.call("BAPI_CUSTOMER_GETDETAIL2", CUSTOMERNO="0000300001", COMPANYCODE="3000")
     kinds = set()
-    for raw in source:
-        item = rows[("3000", raw["DOC_NO"])]
+
+    def minor(raw: dict) -> int:
         sign = -1 if raw["DB_CR_IND"] == "H" else 1
         digits = 0 if raw["CURRENCY"] == "JPY" else 2
-        assert item.open_amount_minor == sign * int(raw["AMT_DOCCUR"] * 10**digits)
+        return sign * int(raw["AMT_DOCCUR"] * 10**digits)
+
+    for raw in source:
+        if id(raw) in folded:
+            continue
+        item = rows[("3000", raw["DOC_NO"])]
+        # what refers to it (a partial payment, a credit memo) is taken off what is open
+        others = referring.get(("3000", raw["DOC_NO"]), [])
+        assert item.amount_minor == minor(raw)
+        assert item.open_amount_minor == minor(raw) + sum(minor(r) for r in others)
         assert item.currency == raw["CURRENCY"]
         assert item.fiscal_year == int(raw["FISC_YEAR"]) and item.line_item == raw["ITEM_NUM"]
         assert item.document_date.strftime("%Y%m%d") == raw["DOC_DATE"]
@@ -177,6 +209,46 @@ def test_a_payment_seen_in_sap_is_a_direct_payment_on_the_day_it_was_made(
     assert item_key(company_code, document, year, line) in sap_of(workspace).state.cleared
 
 
+def test_a_partial_payment_seen_in_sap_is_a_partial_direct_payment(
+    workspace: Workspace, store: Store
+) -> None:
+    """SAP's partial-payment method: the invoice stays open in full and the payment is a line
+    of its own referring to it. The invoice's open amount goes down by it: a partial direct
+    payment, recorded on the case and told to the agency; the case goes on."""
+    use_sap(workspace, sap_source('["1000"]'))
+    first = run_cycle(workspace.context(store))
+    assert not first.failed, first.errors
+    sap = sap_of(workspace)
+    blocked = sorted(k for k, block in sap.state.blocks.items() if block == "I")
+    document = blocked[0].split("/")[1]
+    with store.unit_of_work(read_only=True) as session:
+        before = session.scalars(
+            select(OpenItemRow).where(OpenItemRow.document_number == document)
+        ).one()
+    part = (Decimal(before.open_amount_minor) / 100 / 4).quantize(Decimal("0.01"))
+    assert part > 0
+    sap.pay_in_part(blocked[0], part, TODAY - timedelta(days=1))
+
+    (result,) = extract(workspace, store)
+    assert (result.direct_payments, result.cleared) == (1, 0)
+    assert result.applied >= 1
+    paid = int(part * 100)
+    with store.unit_of_work(read_only=True) as session:
+        item = session.scalars(
+            select(OpenItemRow).where(OpenItemRow.document_number == document)
+        ).one()
+        assert item.is_open and item.open_amount_minor == before.open_amount_minor - paid
+        event = session.scalars(
+            select(CaseEventRow).where(CaseEventRow.kind == EventKind.DIRECT_PAYMENT.value)
+        ).one()
+        assert event.amount_minor == paid and "open amount reduced in erp" in event.note
+        case = session.get(CaseRow, event.case_id)
+        assert case is not None and case.paid_directly_minor == paid
+        assert case.state not in ("closed_paid_directly",)
+    summary = run_cycle(workspace.context(store), (Step.NOTICES,))
+    assert summary.notices[0].delivered == 1
+
+
 def test_an_unknown_company_code_fails_the_whole_run(workspace: Workspace, store: Store) -> None:
     use_sap(workspace, sap_source('["1000", "9999"]'))
     (result,) = extract(workspace, store)
@@ -245,3 +317,41 @@ def test_one_connection_serves_the_run_and_is_closed(workspace: Workspace, store
     source.close()
     sap.call("RFC_PING")  # a call after closing opens a new connection
     assert sap.connections_opened == 2
+
+
+def test_an_empty_baseline_date_counts_from_the_document_date_as_sap_does(
+    workspace: Workspace, store: Store
+) -> None:
+    """A line migrated from a legacy system with ZFBDT initial: BAPI3007_2 gives BLINE_DATE
+    '00000000'; SAP's due-date function takes the document date instead, and so do we."""
+    sap = use_sap(workspace, sap_source('["1000"]'))
+    customer = sap.ledger.customer("1000", 3)
+    invoiced = TODAY - timedelta(days=70)
+    sap.add_invoice(
+        customer,
+        "1899000001",
+        Decimal("250.00"),
+        "EUR",
+        TODAY - timedelta(days=60),
+        net_days=30,
+        baseline=date.min,
+        document_date=invoiced,
+    )
+    (row,) = [
+        r
+        for r in sap.call(
+            "BAPI_AR_ACC_GETOPENITEMS",
+            COMPANYCODE="1000",
+            CUSTOMER=customer.number,
+            KEYDATE=KEYDATE,
+        )["LINEITEMS"]
+        if r["DOC_NO"] == "1899000001"
+    ]
+    assert row["BLINE_DATE"] == "00000000"  # what SAP sends for an initial date
+    extract(workspace, store)
+    with store.unit_of_work(read_only=True) as session:
+        reasons = [q.reason for q in session.scalars(select(QuarantinedRecordRow))]
+    assert not [r for r in reasons if "baseline" in r], reasons
+    item = stored(store)[("1000", "1899000001")]
+    assert item.net_due_date == invoiced + timedelta(days=30)
+    assert item.document_date == invoiced

@@ -65,6 +65,26 @@ def test_files_without_header_take_configured_columns_and_preamble_lines_are_ski
     assert rows == [(2, ["1", "x"], "")]
 
 
+def test_a_preamble_of_any_length_ends_at_the_named_header(tmp_path: Path) -> None:
+    """ERP list exports put a title, the key date and the selection above the header; how
+    many lines depends on the selection. A BOM and a quoted first column are no obstacle."""
+    path = tmp_path / "opos.csv"
+    path.write_bytes(
+        '\ufeffOffene Posten;;\nStichtag: 20.11.2026;;\n;;\n"Konto";Name;Betrag\n'
+        "4711;Müller;12,50\n".encode()
+    )
+    columns, rows = records(path, delimiter=";", header_starts_with="Konto")
+    assert columns == ["Konto", "Name", "Betrag"]
+    assert rows == [(5, ["4711", "Müller", "12,50"], "")]  # the file's own line number
+
+
+def test_a_preamble_without_the_named_header_refuses_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "opos.csv"
+    path.write_text("Offene Posten\nKonto-Nr;Name\n1;x\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"opos.csv: no header line whose first column is"):
+        records(path, delimiter=";", header_starts_with="Konto")
+
+
 def test_reading_streams_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
     def peak(lines: int) -> int:
         path = tmp_path / f"big{lines}.csv"

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from mappings.computed import COMPUTED
+from mappings.spec import FileFormat
 from mappings.targets import KINDS
 from mappings.transforms import STEPS
 
@@ -31,3 +32,8 @@ def test_every_canonical_field_is_documented() -> None:
             names |= set(section)
     missing = sorted(n for n in names if f"`{n}`" not in REFERENCE)
     assert missing == []
+
+
+@pytest.mark.parametrize("name", sorted(FileFormat.model_fields))
+def test_every_file_key_is_documented(name: str) -> None:
+    assert f"`{name}" in REFERENCE

@@ -137,12 +137,21 @@ def test_a_currency_without_cents_is_rounded_to_whole_units() -> None:
     assert "set in EUR" in claim.notes[0]
 
 
-def test_a_missing_half_year_is_never_guessed() -> None:
+def test_a_missing_half_year_is_never_guessed_and_the_others_are_claimed() -> None:
     known = RateTable({RateSeries.DE_BASE_RATE: {date(2024, 1, 1): Decimal("3.62")}})
     late = item(100_000, date(2024, 6, 1))
     claim = claim_item(late, "company", date(2025, 2, 10), ClaimsConfig(law="de"), known)
-    assert claim.interest_minor == 0 and claim.periods == ()
+    # only the 29 days of the half-year with a rate: 1000.00 × 12.62 % × 29 / 365 = 10.0268…
+    assert claim.interest_minor == 1003
+    assert [(p.first_day, p.last_day) for p in claim.periods] == [
+        (date(2024, 6, 2), date(2024, 6, 30))
+    ]
     assert [str(m) for m in claim.missing] == ["de_base_rate 2024-07-01", "de_base_rate 2025-01-01"]
+    assert claim.notes == (
+        "interest not claimed for 2024-07-01 to 2024-12-31 (no de_base_rate for the half-year "
+        "from 2024-07-01), 2025-01-01 to 2025-02-10 (no de_base_rate for the half-year from "
+        "2025-01-01)",
+    )
     assert claim.flat_fee_minor == 4000  # the flat fee needs no rate
     completed = known.with_overrides(
         {

@@ -223,3 +223,23 @@ fields:
     assert row == {"ACTION": "POST_PAYMENT", "BELNR": "0000000042", "BETRAG": "12,50"}
     with pytest.raises(MappingSpecError, match="unknown canonical field 'amout'"):
         parse_mapping("name: x\nkind: writeback\nfields:\n  A: amout\n", "x.yaml")
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("DEM", "currency: unknown currency 'DEM': not on ISO 4217's current list"),
+        ("FRF", "French Franc"),
+        ("XXX", "has no minor unit in ISO 4217"),
+        ("CLF", "fund code"),
+    ],
+)
+def test_a_line_in_a_withdrawn_or_placeholder_currency_is_refused(code: str, reason: str) -> None:
+    mapper = parse_mapping(MINIMAL, "test.yaml").bind(
+        ["BUKRS", "BELNR", "KUNNR", "NAME", "BLDAT", "FAEDT", "WAERS", "WRBTR"]
+    )
+    line = ["1000", "1", "2", "Name", "20260105", "04.02.2026", code, "10,00"]
+    with pytest.raises(RecordError, match=reason):
+        mapper(line)
+    # the same line in forint is fine, with ISO 4217's two decimals
+    assert "HUF" in mapper([*line[:6], "HUF", "1.234,56"])

@@ -1,8 +1,17 @@
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from gateway.domain.money import CurrencyError, Money, currency_digits, minor_to_decimal, to_minor
+from gateway.domain.currencies import ISO_4217_PUBLISHED, TENDER_DIGITS
+from gateway.domain.money import (
+    CurrencyError,
+    Money,
+    currency_digits,
+    is_known_currency,
+    minor_to_decimal,
+    to_minor,
+)
 
 
 @pytest.mark.parametrize(
@@ -58,6 +67,49 @@ def test_absurd_amounts_are_refused_at_once(amount: str, message: str) -> None:
 def test_unknown_currency_is_named() -> None:
     with pytest.raises(CurrencyError, match="unknown currency 'EURO'"):
         currency_digits("EURO")
+
+
+@pytest.mark.parametrize(
+    ("currency", "digits", "amount", "minor"),
+    [
+        # ISO 4217's minor units, not CLDR's display digits (0 for all four)
+        ("HUF", 2, "1234.56", 123456),
+        ("IDR", 2, "150000.50", 15000050),
+        ("COP", 2, "99.99", 9999),
+        ("IQD", 3, "1.250", 1250),
+        ("JPY", 0, "1500", 1500),
+        ("KWD", 3, "0.125", 125),
+        ("CLP", 0, "990", 990),
+    ],
+)
+def test_minor_units_are_iso_4217_s(currency: str, digits: int, amount: str, minor: int) -> None:
+    assert currency_digits(currency) == digits
+    assert to_minor(amount, currency) == minor
+    assert minor_to_decimal(minor, currency) == Decimal(amount)
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("DEM", r"unknown currency 'DEM': not on ISO 4217's current list .*German Mark"),
+        ("FRF", r"unknown currency 'FRF': .*French Franc"),
+        ("XXX", r"XXX \(.*no currency is involved\) has no minor unit in ISO 4217"),
+        ("XAU", r"XAU \(Gold\) has no minor unit"),
+        ("XTS", "has no minor unit"),
+        ("CLF", r"CLF is an ISO 4217 fund code \(Unidad de Fomento\)"),
+        ("USN", "fund code"),
+        ("eur", "unknown currency 'eur'"),
+    ],
+)
+def test_withdrawn_placeholder_and_fund_codes_are_refused(code: str, reason: str) -> None:
+    with pytest.raises(CurrencyError, match=reason):
+        to_minor("1", code)
+    assert not is_known_currency(code)
+
+
+def test_the_iso_list_is_dated() -> None:
+    assert date(2026, 1, 1) <= ISO_4217_PUBLISHED
+    assert TENDER_DIGITS["EUR"] == 2 and "BGN" not in TENDER_DIGITS  # Bulgaria: euro in 2026
 
 
 def test_money_does_not_mix_currencies() -> None:

@@ -34,3 +34,17 @@ def test_packed_numbers_from_rfc_work_too() -> None:
     from decimal import Decimal
 
     assert sap_net_due_date(BASE, Decimal(30), None, None, "S", None) == date(2026, 3, 31)
+
+
+@pytest.mark.parametrize("empty", [None, ""])
+def test_an_empty_baseline_date_is_the_document_date_as_in_sap(empty: object) -> None:
+    document = date(2026, 2, 10)
+    assert sap_net_due_date(empty, "30", "", "", "S", "", document) == date(2026, 3, 12)
+    assert sap_net_due_date(empty, "30", "", "", "H", "", document) == document
+
+
+def test_without_baseline_nor_document_date_the_line_is_refused() -> None:
+    from mappings import FieldError
+
+    with pytest.raises(FieldError, match="baseline date and document date are both empty"):
+        sap_net_due_date(None, "30", "", "", "S", "", None)

@@ -362,14 +362,22 @@ class SimulatedSap:
         net_days: int = 30,
         dunning_level: int = 0,
         year: str | None = None,
+        baseline: date | None = None,
+        document_date: date | None = None,
     ) -> str:
-        """Post an invoice line (FB70) for the customer; returns its item key."""
+        """Post an invoice line (FB70) for the customer; returns its item key. `baseline`
+        (default: the posting date) may be left initial with `date.min` (a line migrated from
+        a legacy system); `document_date` defaults to the posting date."""
         from connectors.sap_rfc.simulator.ledger import customer_line
 
         row = customer_line(
             customer, document, year or f"{posted.year:04}", posted, currency, amount, "S"
         )
         row.update(DOC_TYPE="RV", POST_KEY="01", PMNTTRMS="ZB30", NETTERMS=Decimal(net_days))
+        if document_date is not None:
+            row["DOC_DATE"] = dats(document_date)
+        if baseline is not None:
+            row["BLINE_DATE"] = "00000000" if baseline == date.min else dats(baseline)
         row["DUNN_LEVEL"] = str(dunning_level)
         if dunning_level:
             row["LAST_DUNN"] = dats(posted + timedelta(days=net_days + 10))

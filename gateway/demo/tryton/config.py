@@ -9,8 +9,9 @@ from string import Template
 __all__ = ["TRYTON_POLICY_BLOCKS", "tryton_config", "tryton_source_section"]
 
 # Blocks that keep an item from the agency: B, blocked in Tryton; D, a dunning raised but not
-# processed yet (its letter has not gone out).
-TRYTON_POLICY_BLOCKS = '["B", "D", "BD"]'
+# processed yet (its letter has not gone out); N, a party without a dunning procedure (never
+# dunned, on purpose).
+TRYTON_POLICY_BLOCKS = '["B", "D", "BD", "N"]'
 
 _SOURCE = Template("""\
 sources:
@@ -42,18 +43,26 @@ sources:
           - - ["account.type.receivable", "=", true]
             - ["reconciliation", "=", null]
             - ["move.state", "=", "posted"]
-            - ["maturity_date", "<", "{as_of}"]
-            - ["OR", ["debit", ">", 0], ["credit", "<", 0]]
             - ["party", "!=", null]
             - ["move.company", "=", "{company}"]
+            # lines of invoices and credit notes, and lines booked by hand (opening balances)
+            - ["OR", ["move.origin", "=", null], ["move.origin", "like", "account.invoice,%"]]
+            # overdue debits, and open credits (credit notes) that are no invoice's payment
+            - - OR
+              - [["maturity_date", "<", "{as_of}"], ["OR", ["debit", ">", 0], ["credit", "<", 0]]]
+              - [["credit", ">", 0], ["invoice_payment", "=", null]]
           - "{offset}"
           - "{limit}"
           - [["id", "ASC"]]
           - [id, move.number, move.date, move.post_date, move.company, maturity_date, amount,
-             amount_currency.code, description, move_origin.rec_name,
+             amount_currency.code, description, move_origin.rec_name, move_origin.amount_to_pay,
+             move_origin.lines_to_pay.amount, move_origin.lines_to_pay.maturity_date,
+             move_origin.lines_to_pay.reconciliation,
+             move_origin.invoice_address.street, move_origin.invoice_address.postal_code,
+             move_origin.invoice_address.city, move_origin.invoice_address.country.code,
              party.code, party.name, party.email, party.phone, party.lang.code,
-             party.tax_identifier.code, party.addresses.street, party.addresses.postal_code,
-             party.addresses.city, party.addresses.country.code,
+             party.tax_identifier.code, party.dunning_procedure, party.addresses.street,
+             party.addresses.postal_code, party.addresses.city, party.addresses.country.code,
              dunnings.level.sequence, dunnings.state, dunnings.blocked, dunnings.date]
           - {company: "{company}"}
       pagination: {kind: offset, size: 500}
@@ -92,15 +101,24 @@ def tryton_source_section(
 
 def tryton_config(sample: str, source_section: str) -> str:
     """A configuration made by `claimbridge init` with its ERP replaced by Tryton: the
-    `sources:` section swapped, and the policy keeping Tryton's blocked dunnings out."""
+    `sources:` section swapped, the policy keeping Tryton's blocked dunnings out and netting
+    a debtor's open credit notes into its case."""
     start = sample.index("\nsources:\n") + 1
     end = sample.index("\nagencies:\n") + 1
     text = sample[:start] + source_section + sample[end:]
     text, found = re.subn(
         r"- dunning_block: \{not_in: \[[^\]]*\]\}[^\n]*",
-        f"- dunning_block: {{not_in: {TRYTON_POLICY_BLOCKS}}}   # B: blocked, D: not processed",
+        f"- dunning_block: {{not_in: {TRYTON_POLICY_BLOCKS}}}  # B blocked D draft N none",
         text,
     )
     if not found:
         raise ValueError("the configuration has no dunning_block criterion to adapt")
+    text, found = re.subn(
+        r"(\n(\s+)min_case_total: [^\n]*)",
+        r"\1\n\2net_credits: true            # open credit notes reduce the case",
+        text,
+        count=1,
+    )
+    if not found:
+        raise ValueError("the configuration has no grouping to adapt")
     return text

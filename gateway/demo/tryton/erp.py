@@ -19,7 +19,7 @@ DATABASE = "claimbridge_demo"
 FOLDER = "tryton"
 FACTS = "seeded.json"
 CONFIG_NAME = "claimbridge.yaml"
-DIRECT_PAYER = "delta-1"  # the invoice its debtor pays directly on the demo's second day
+DIRECT_PAYER = "gamma-1"  # pays Tryton directly on the demo's second day (its agency: a message)
 
 
 def _home(folder: Path) -> TrytonHome:

@@ -14,7 +14,19 @@ days overdue; past the last level a dunning is final):
     8     Eta Café              D-80            45.00   level 3 (below a 50.00 minimum)
     9     Theta Textil          D-90           300.00   level 3, blocked in Tryton
 
-(party code 1 is the company itself).
+    10    Iota Instruments Ltd  D-90          2000.00 USD, 500.00 paid   level 3, final
+    11    Kappa Kontor GmbH     D-125 / D-95   2 instalments of 500.00 (one invoice),
+                                               300.00 paid: level 3, final (both lines)
+    12    Lambda Leuchten GmbH  D-80           800.00, and a credit note of 150.00 (D-20)
+                                               level 3, final
+    13    My Mu Möbelhaus       D-70           640.00 GBP   level 3, final; its invoice goes
+                                               to its second address (the invoice address)
+    14    Nu Nachbarschaft eV   D-100          210.00, no dunning procedure: never dunned
+
+(party code 1 is the company itself). Iota and My Mu are invoiced in foreign currencies (the
+company's is EUR), Kappa on a payment term of two instalments (half after 14 days, the rest
+after 44); Iota and Kappa paid part of their invoices by bank transfer before the dunning
+runs.
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ __all__ = [
     "CUSTOMERS",
     "DUNNING_RUNS",
     "LEVELS",
+    "RATES",
     "Customer",
 ]
 
@@ -44,6 +57,12 @@ class Customer:
     email: str
     invoices: tuple[tuple[int, str], ...]  # (days overdue at D, amount)
     blocked_in_tryton: bool = False
+    currency: str = "EUR"
+    instalments: bool = False  # the payment term of two instalments (days overdue: the last)
+    paid_before: str = ""  # paid by bank transfer on the first invoice before the dunnings
+    credit_notes: tuple[tuple[int, str], ...] = ()  # (days before D, amount), left open
+    invoice_address: tuple[str, str, str] | None = None  # a second address, invoiced to
+    dunning_procedure: bool = True
 
 
 CUSTOMERS: tuple[Customer, ...] = (
@@ -100,4 +119,50 @@ CUSTOMERS: tuple[Customer, ...] = (
         ((90, "300.00"),),
         blocked_in_tryton=True,
     ),
+    Customer(
+        "iota",
+        "Iota Instruments Ltd",
+        ("1 Harbour Road", "10115", "Berlin"),
+        "accounts@iota.example",
+        ((90, "2000.00"),),
+        currency="USD",
+        paid_before="500.00",
+    ),
+    Customer(
+        "kappa",
+        "Kappa Kontor GmbH",
+        ("Kontorweg 8", "22767", "Hamburg"),
+        "kreditoren@kappa.example",
+        ((95, "1000.00"),),
+        instalments=True,
+        paid_before="300.00",
+    ),
+    Customer(
+        "lambda",
+        "Lambda Leuchten GmbH",
+        ("Lichtstraße 4", "60311", "Frankfurt am Main"),
+        "ap@lambda.example",
+        ((80, "800.00"),),
+        credit_notes=((20, "150.00"),),
+    ),
+    Customer(
+        "mu",
+        "My Mu Möbelhaus",
+        ("Lagerstraße 1", "90402", "Nürnberg"),
+        "buchhaltung@mu.example",
+        ((70, "640.00"),),
+        currency="GBP",
+        invoice_address=("Rechnungsweg 7", "90403", "Nürnberg"),
+    ),
+    Customer(
+        "nu",
+        "Nu Nachbarschaft eV",
+        ("Vereinsplatz 2", "01067", "Dresden"),
+        "kasse@nu.example",
+        ((100, "210.00"),),
+        dunning_procedure=False,
+    ),
 )
+# Exchange rates of the foreign currencies (units per EUR), from D-200 and from D-10: the
+# agency's payments on foreign invoices then differ in EUR from the invoices, as they would.
+RATES = {"USD": ("1.10", "1.05"), "GBP": ("0.85", "0.87")}

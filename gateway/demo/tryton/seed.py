@@ -5,11 +5,13 @@ its own process, so that claimbridge itself never loads Tryton:
     python -m gateway.demo.tryton.seed seed -c trytond.conf -d NAME --as-of 2026-11-20
     python -m gateway.demo.tryton.seed pay -c trytond.conf -d NAME --invoice 7 --date 2026-11-20
 
-`seed` creates a company (EUR), the English chart of accounts, a fiscal year with monthly
-periods, a three-level dunning procedure (14, 30 and 45 days overdue), two payment methods
-(the collection agency's and the bank's), customers, and posts their invoices; then it runs
-the dunning wizards (create + process) at four dates before `--as-of`, as time would. It
-prints what it made as JSON (see `SeedFacts` in gateway/demo/tryton/facts.py).
+`seed` creates a company (EUR, with USD and GBP and their rates, and the currency-exchange
+accounts), the English chart of accounts, a fiscal year with monthly periods, a three-level
+dunning procedure (14, 30 and 45 days overdue), payment terms (14 days net; two instalments),
+two payment methods (the collection agency's and the bank's), customers, and posts their
+invoices and credit notes, some paid in part; then it runs the dunning wizards (create +
+process) at four dates before `--as-of`, as time would. It prints what it made as JSON (see
+gateway/demo/tryton/facts.py).
 
 `pay` records a payment of an invoice by its debtor, with the bank payment method (a direct
 payment, seen by claimbridge as the line being reconciled).
@@ -30,6 +32,7 @@ from gateway.demo.tryton.facts import (
     CUSTOMERS,
     DUNNING_RUNS,
     LEVELS,
+    RATES,
 )
 
 __all__ = ["main"]
@@ -63,7 +66,16 @@ def seed(config_file: str, database: str, as_of: date) -> dict[str, Any]:
     account_model = Model.get("account.account")
 
     euro = currency_model(name="Euro", symbol="€", code="EUR", rounding=Decimal("0.01"))
+    euro.rates.new(date=as_of - timedelta(days=400), rate=Decimal(1))
     euro.save()
+    currencies = {"EUR": euro}
+    for code, name, symbol in (("USD", "US Dollar", "$"), ("GBP", "Pound Sterling", "£")):
+        foreign = currency_model(name=name, symbol=symbol, code=code, rounding=Decimal("0.01"))
+        early, late = RATES[code]
+        foreign.rates.new(date=as_of - timedelta(days=400), rate=Decimal(early))
+        foreign.rates.new(date=as_of - timedelta(days=10), rate=Decimal(late))
+        foreign.save()
+        currencies[code] = foreign
     country = Model.get("country.country")(name="Germany", code="DE", code3="DEU")
     country.save()
     company_wizard = Wizard("company.company.config")
@@ -97,6 +109,16 @@ def seed(config_file: str, database: str, as_of: date) -> dict[str, Any]:
     chart.form.account_receivable = receivable
     chart.form.account_payable = account(("type.payable", "=", True))
     chart.execute("create_properties")
+    # Paying a foreign-currency invoice at another rate than its own leaves a difference in EUR:
+    # Tryton books it on the currency-exchange accounts when it reconciles (docs/rest.md).
+    configuration = Model.get("account.configuration")(1)
+    configuration.currency_exchange_credit_account = account(
+        ("type.statement", "=", "income"), ("type.revenue", "=", True)
+    )
+    configuration.currency_exchange_debit_account = account(
+        ("type.statement", "=", "income"), ("type.expense", "=", True)
+    )
+    configuration.save()
 
     _fiscal_year(company, as_of)
 
@@ -108,6 +130,12 @@ def seed(config_file: str, database: str, as_of: date) -> dict[str, Any]:
     line = term.lines.new(type="remainder")
     line.relativedeltas.new(days=14)
     term.save()
+    instalments = Model.get("account.invoice.payment_term")(name="Two instalments")
+    first = instalments.lines.new(type="percent", ratio=Decimal("0.5"))
+    first.relativedeltas.new(days=14)
+    rest = instalments.lines.new(type="remainder")
+    rest.relativedeltas.new(days=44)
+    instalments.save()
     (cash_journal,) = Model.get("account.journal").find([("type", "=", "cash")], limit=1)
     methods = {}
     for name in (AGENCY_PAYMENT_METHOD, BANK_PAYMENT_METHOD):
@@ -123,43 +151,75 @@ def seed(config_file: str, database: str, as_of: date) -> dict[str, Any]:
 
     customers: dict[str, Any] = {}
     parties: dict[str, Any] = {}
+    invoice_addresses: dict[str, Any] = {}
     for customer in CUSTOMERS:
         party = party_model(
-            name=customer.name, dunning_procedure=procedure, customer_payment_term=term
+            name=customer.name,
+            dunning_procedure=procedure if customer.dunning_procedure else None,
+            customer_payment_term=term,
         )
         address = party.addresses[0]
         address.street, address.postal_code, address.city = customer.address
         address.country = country
+        if customer.invoice_address is not None:
+            billing = party.addresses.new(invoice=True)
+            billing.street, billing.postal_code, billing.city = customer.invoice_address
+            billing.country = country
         party.contact_mechanisms.new(type="email", value=customer.email)
         party.save()
         parties[customer.key] = party
+        if customer.invoice_address is not None:
+            invoice_addresses[customer.key] = party.addresses[1]
         customers[customer.key] = {"party": party.id, "code": party.code, "name": party.name}
 
     invoice_model = Model.get("account.invoice")
-    plan = sorted(
-        (as_of - timedelta(days=customer_due) - timedelta(days=14), key, n, amount)
-        for key, invoices in ((c.key, c.invoices) for c in CUSTOMERS)
-        for n, (customer_due, amount) in enumerate(invoices, start=1)
-    )
+    by_key = {c.key: c for c in CUSTOMERS}
+    # (invoice date, customer, name, amount, what): invoices and credit notes, posted in
+    # date order (numbering is strictly sequential by date)
+    plan: list[tuple[date, str, str, str, str]] = []
+    for customer in CUSTOMERS:
+        terms_days = 44 if customer.instalments else 14
+        for n, (overdue, amount) in enumerate(customer.invoices, start=1):
+            day = as_of - timedelta(days=overdue + terms_days)
+            plan.append((day, customer.key, f"{customer.key}-{n}", amount, "invoice"))
+        for n, (before, amount) in enumerate(customer.credit_notes, start=1):
+            day = as_of - timedelta(days=before)
+            plan.append((day, customer.key, f"{customer.key}-credit-{n}", amount, "credit"))
+    plan.sort()
     invoices: dict[str, Any] = {}
-    for invoice_date, key, n, amount in plan:  # numbering is strictly sequential by date
+    for invoice_date, key, name, amount, what in plan:
+        customer = by_key[key]
         invoice = invoice_model(
-            type="out", party=parties[key], invoice_date=invoice_date, payment_term=term
+            type="out",
+            party=parties[key],
+            invoice_date=invoice_date,
+            currency=currencies[customer.currency],
+            payment_term=instalments if customer.instalments and what == "invoice" else term,
         )
+        if key in invoice_addresses:
+            invoice.invoice_address = invoice_addresses[key]
         entry = invoice.lines.new()
         entry.account = revenue
-        entry.description = "Goods delivered"
-        entry.quantity = 1
+        entry.description = "Goods delivered" if what == "invoice" else "Goods returned"
+        entry.quantity = 1 if what == "invoice" else -1
         entry.unit_price = Decimal(amount)
         invoice.click("post")
-        (to_pay,) = invoice.lines_to_pay
-        invoices[f"{key}-{n}"] = {
+        lines = sorted(invoice.lines_to_pay, key=lambda line: (line.maturity_date, line.id))
+        invoices[name] = {
             "id": invoice.id,
             "number": invoice.number,
-            "line": to_pay.id,
+            "line": lines[0].id,
+            "lines": [line.id for line in lines],
             "amount": str(invoice.total_amount),
-            "due": to_pay.maturity_date.isoformat(),
+            "currency": customer.currency,
+            "due": lines[0].maturity_date.isoformat(),
         }
+
+    for customer in CUSTOMERS:
+        if customer.paid_before:
+            paid = invoice_model(invoices[f"{customer.key}-1"]["id"])
+            _pay(paid, Decimal(customer.paid_before), as_of - timedelta(days=60))
+            invoices[f"{customer.key}-1"]["paid_before"] = customer.paid_before
 
     dunning_model = Model.get("account.dunning")
     for days_before in DUNNING_RUNS:
@@ -183,6 +243,7 @@ def seed(config_file: str, database: str, as_of: date) -> dict[str, Any]:
     }
     for facts in invoices.values():
         facts["dunning"] = dunnings.get(facts["line"])
+        facts["dunnings"] = [dunnings.get(line) for line in facts["lines"]]
     return {
         "company": company.id,
         "as_of": as_of.isoformat(),
@@ -222,9 +283,19 @@ def _fiscal_year(company: Any, as_of: date) -> None:
 def pay(config_file: str, database: str, invoice_id: int, on: date, amount: Decimal | None) -> str:
     """The debtor pays an invoice (all that is left, or `amount`) to the company's bank."""
     _connect(config_file, database)
-    from proteus import Model, Wizard
+    from proteus import Model
 
     invoice = Model.get("account.invoice")(invoice_id)
+    _pay(invoice, amount, on)
+    invoice.reload()
+    return str(invoice.state)
+
+
+def _pay(invoice: Any, amount: Decimal | None, on: date) -> None:
+    """The invoice wizard's payment by bank transfer: all that is left, or a part of it
+    (recorded as a payment line of the invoice, which stays open)."""
+    from proteus import Model, Wizard
+
     (method,) = Model.get("account.invoice.payment.method").find(
         [("name", "=", BANK_PAYMENT_METHOD)]
     )
@@ -234,11 +305,9 @@ def pay(config_file: str, database: str, invoice_id: int, on: date, amount: Deci
     wizard.form.date = on
     wizard.form.description = "Paid by bank transfer"
     wizard.execute("choice")
-    if wizard.state == "ask":
-        wizard.form.type = "partial"
+    if wizard.state != "end":  # less than is due: Tryton asks what to do with the rest
+        wizard.form.type = "partial"  # keep it open (not written off)
         wizard.execute("pay")
-    invoice.reload()
-    return str(invoice.state)
 
 
 def main(argv: list[str] | None = None) -> int:

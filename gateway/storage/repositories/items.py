@@ -262,12 +262,18 @@ class ItemWriter:
 class DebtorBuffer:
     """Debtor data of an extraction, upserted in small batches.
 
+    Every line of a snapshot carries its debtor's data, and every line's is checked (the
+    pipeline quarantines a line whose debtor data is wrong, whichever line of the debtor it
+    is). When a debtor's lines carry different data (an ERP that gives each invoice its own
+    address), the line of the most recent document wins (`rank`: document date, number, year,
+    line), so that the result does not depend on the order of the lines.
+
     Memory is bounded, not by the number of items: the data of at most `LIMIT` debtors is held
-    before it is written, and a set of at most `SEEN_LIMIT` debtor numbers remembers whose data
-    is already taken (every line of a snapshot carries the same master data for a debtor, so
-    it is mapped once per debtor, not once per item). Rows go to the driver's executemany with
-    one statement prepared here, as items do (building it per batch through the ORM cost
-    twenty times as much).
+    before it is written, and at most `SEEN_LIMIT` debtors are remembered with the cells their
+    data was mapped from and its rank (`taken`): a line with the same cells maps to the same
+    data, so it need not be mapped again. Rows go to the driver's executemany with one
+    statement prepared here, as items do (building it per batch through the ORM cost twenty
+    times as much).
     """
 
     LIMIT = 2_000
@@ -277,8 +283,8 @@ class DebtorBuffer:
         self.session = session
         self.source = source
         self._buffer: dict[str, tuple[Any, ...]] = {}
-        # Debtors whose data is already taken: it need not be mapped again.
-        self.seen: set[str] = set()
+        # Debtor → (the cells its data was mapped from, the rank of that line).
+        self.taken: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
         self._sqlite = session.get_bind().dialect.name == "sqlite"
         marker = "?" if self._sqlite else "%s"
         columns = ("source", "number", *DEBTOR_COLUMNS, "updated_at")
@@ -289,11 +295,22 @@ class DebtorBuffer:
             f"ON CONFLICT (source, number) DO UPDATE SET {updates}"
         )
 
-    def add(self, number: str, values: tuple[Any, ...]) -> None:
+    def add(
+        self,
+        number: str,
+        values: tuple[Any, ...],
+        cells: tuple[Any, ...] = (),
+        rank: tuple[Any, ...] = (),
+    ) -> None:
+        """Checked data of a debtor, mapped from `cells` of a line of `rank`: kept unless a
+        line of a higher rank gave other data."""
+        kept = self.taken.get(number)
+        if kept is not None and kept[1] > rank:
+            return
         self._buffer[number] = values
-        if len(self.seen) >= self.SEEN_LIMIT:
-            self.seen.clear()
-        self.seen.add(number)
+        if len(self.taken) >= self.SEEN_LIMIT:
+            self.taken.clear()
+        self.taken[number] = (cells, rank)
         if len(self._buffer) >= self.LIMIT:
             self.flush()
 
@@ -406,6 +423,35 @@ class ItemRepository:
             }
             count += int(connection.execute(statement, parameters).rowcount)
         return count
+
+    def apply_to(
+        self,
+        source: str,
+        transfer_id: int,
+        key: tuple[str, str, int, str],
+        currency: str,
+        minor: int,
+    ) -> bool:
+        """Add `minor` to the open amount of the item `key` (company code, document, year,
+        line item) as this snapshot wrote it, if it holds it in `currency`; whether it did."""
+        statement = text(
+            "UPDATE open_items SET open_amount_minor = open_amount_minor + :minor "
+            "WHERE source = :source AND company_code = :company_code "
+            "AND document_number = :document AND fiscal_year = :year AND line_item = :line "
+            "AND currency = :currency AND last_seen_transfer_id = :t AND is_open"
+        )
+        company_code, document, year, line = key
+        parameters = {
+            "minor": minor,
+            "source": source,
+            "company_code": company_code,
+            "document": document,
+            "year": year,
+            "line": line,
+            "currency": currency,
+            "t": transfer_id,
+        }
+        return int(self.session.connection().execute(statement, parameters).rowcount) == 1
 
     def keys_of(self, item_ids: Sequence[int]) -> dict[tuple[str, str, int, str], int]:
         """(company code, document, fiscal year, line item) → id, for these items."""
