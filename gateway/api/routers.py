@@ -15,6 +15,7 @@ from gateway.api import (
     docs,
     health,
     jobs,
+    kpi,
     metrics,
     policies,
     snapshots,
@@ -37,5 +38,6 @@ ROUTERS: list[APIRouter] = [
     cases.router,
     case_timeline.router,
     case_decisions.router,
+    kpi.router,
     bank_payments.router,
 ]

@@ -8,7 +8,9 @@ from gateway.cli.config_cmd import config, connectors_command
 from gateway.cli.db_cmd import db
 from gateway.cli.init_cmd import demo, init
 from gateway.cli.jobs_cmd import jobs
+from gateway.cli.kpi_cmd import kpi
 from gateway.cli.main import main
+from gateway.cli.notify_cmd import notify_group
 from gateway.cli.outbox_cmd import outbox
 from gateway.cli.payments_cmd import payments
 from gateway.cli.purge_cmd import purge
@@ -41,6 +43,8 @@ for command in (
     purge,
     agency,
     user,
+    kpi,
+    notify_group,
     payments,
     rates,
     snapshots,

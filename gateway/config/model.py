@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from connectors.secrets import Secret
 from gateway.config.durations import Duration
+from gateway.config.kpi import KpiConfig, SalesFeedConfig
+from gateway.config.notifications import NotificationsConfig
 from gateway.config.operations import AlertsConfig, DeliveryConfig, RetentionConfig
 from gateway.domain.actions import WriteBackRules
 from gateway.domain.cases import CaseState
@@ -226,6 +228,7 @@ class ScheduleConfig(_Section):
         "updates",
         "writeback",
         "notices",
+        "notify",
         "purge",
     ]
     cron: str = Field(
@@ -285,8 +288,15 @@ class GatewayConfig(_Section):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
+    kpi: KpiConfig = Field(default_factory=KpiConfig)
+    sales: dict[str, SalesFeedConfig] = Field(
+        default_factory=dict, description="optional credit sales feeds (docs/kpis.md)"
+    )
+    notifications: NotificationsConfig | None = Field(
+        default=None, description="e-mails to sales reps and accounting (docs/kpis.md)"
+    )
 
-    @field_validator("sources", "agencies", "banks", "policies", "schedules")
+    @field_validator("sources", "agencies", "banks", "policies", "schedules", "sales")
     @classmethod
     def _names(cls, v: dict[str, Any]) -> dict[str, Any]:
         import re

@@ -11,7 +11,8 @@ For each snapshot (an export file, an API run):
    longer holds are cleared;
 4. an item of a case at an agency that was cleared, or whose open amount went down, is a
    direct payment: an event on its case, and a notice to the agency;
-5. the transfer is finished and the file recorded as received, in the same transaction.
+5. the totals of the source's open items are kept for the KPIs' history (gateway.kpi.history);
+6. the transfer is finished and the file recorded as received, in the same transaction.
 
 Before step 3 clears anything, the snapshot plausibility guard measures what it would take
 away (gateway.pipeline.snapshot_guard); beyond the source's limits the snapshot is rolled
@@ -36,6 +37,7 @@ from sqlalchemy.orm import Session
 from connectors.base import Clearing, ConnectorError, FormatError, Outcome, Snapshot
 from gateway.config.model import SnapshotGuardConfig
 from gateway.domain.items import ItemKey
+from gateway.kpi.history import record_snapshot
 from gateway.pipeline.case_updates import CaseUpdater
 from gateway.pipeline.context import RunContext
 from gateway.pipeline.direct_payments import DirectPayments
@@ -444,6 +446,17 @@ def _load(
         ctx, session, source, transfer_id, in_cases, clearings.of_cases
     )
     timings["clear_and_payments"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    record_snapshot(
+        session,
+        source=source,
+        transfer_id=transfer_id,
+        taken_on=ctx.as_of,
+        taken_at=now,
+        buckets=ctx.config.model.kpi.buckets,
+        company_codes=covered,
+    )
+    timings["kpi_history"] = time.perf_counter() - mark
     log.info(
         "extracted %s from %s: %s",
         label,

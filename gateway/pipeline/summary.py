@@ -65,6 +65,15 @@ def summary_lines(summary: RunSummary) -> list[str]:
             add("extract", r.source, text)
             if r.clearing_skipped:
                 add("", "", f"warning: {r.clearing_skipped}")
+    for sales in summary.kpi.sales if summary.kpi else ():
+        if sales.status == "failed":
+            add("sales", sales.feed, f"{sales.label}: FAILED: {sales.error}")
+        elif sales.status == "skipped":
+            add("sales", sales.feed, f"{sales.label}: skipped, already processed")
+        else:
+            months = f"{sales.months} month{'s' if sales.months != 1 else ''}"
+            text = f"{sales.label}: {months} of credit sales"
+            add("sales", sales.feed, text + f", {sales.quarantined} quarantined")
     for p in summary.payments:
         if p.status == "skipped":
             add("payments", p.bank, f"{p.label}: skipped, already processed")
@@ -135,6 +144,12 @@ def summary_lines(summary: RunSummary) -> list[str]:
             left = relay.left.describe() if relay.left is not None else ""
             if left:
                 add(kind, relay.destination, f"left: {left}")
+    told = summary.notifications
+    if told is not None and (told.produced.messages or told.sent.sent or told.sent.failed):
+        text = f"{told.produced.messages} e-mails written, {told.sent.sent} sent"
+        if told.sent.failed:
+            text += f", {told.sent.failed} failed (tried again next run): {told.sent.error}"
+        add("notify", "", text)
     if summary.errors:
         lines.extend(f"  ERROR {e}" for e in summary.errors)
     waiting = sum(

@@ -85,6 +85,7 @@ DEBTOR_COLUMNS: tuple[str, ...] = (
     "phone",
     "language",
     "segment",
+    "sales_rep",
 )
 _TERMINAL_STATES = tuple(sorted(s.value for s in TERMINAL))
 

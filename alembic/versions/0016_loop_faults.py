@@ -1,7 +1,7 @@
 """loop faults: delivery batches, process presence, the owner of a transfer, snapshot holds
 
-Revision ID: 0015_loop_faults
-Revises: 0014_bank_payments
+Revision ID: 0016_loop_faults
+Revises: 0015_kpi
 Create Date: 2026-12-05 09:00:00
 
 A relay's batch gets a row (its id names the delivery, the same however often it is sent);
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015_loop_faults"
-down_revision: str | Sequence[str] | None = "0014_bank_payments"
+revision: str = "0016_loop_faults"
+down_revision: str | Sequence[str] | None = "0015_kpi"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
