@@ -16,7 +16,9 @@ Errors (a connector raises these; anything else is a bug and is reported as such
 
     ConnectorError
     ├── RetriableError          try again later: network down, timeout, server busy
-    │   └── ConnectionFailed
+    │   ├── ConnectionFailed
+    │   └── Unavailable         a folder or service that cannot be used now (a share not
+    │                           mounted, a permission, a full disk): a transport fault
     └── FatalError              retrying will not help until someone changes something
         ├── AuthenticationFailed
         ├── ConfigurationError  a folder, a function, an endpoint does not exist
@@ -37,7 +39,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
@@ -59,6 +61,7 @@ __all__ = [
     "ConnectorError",
     "ControlTotals",
     "Delivery",
+    "DeliveryBatch",
     "FatalError",
     "FormatError",
     "Outcome",
@@ -69,6 +72,7 @@ __all__ = [
     "SetAside",
     "Snapshot",
     "Source",
+    "Unavailable",
     "WriteBack",
     "WriteBackResult",
 ]
@@ -89,6 +93,10 @@ class RetriableError(ConnectorError):
 
 class ConnectionFailed(RetriableError):
     """The partner could not be reached (refused, timed out, dropped)."""
+
+
+class Unavailable(RetriableError):
+    """A folder or service of the partner cannot be used now; deliveries wait and retry."""
 
 
 class FatalError(ConnectorError):
@@ -183,6 +191,27 @@ class Delivery:
     records: int
     bytes: int | None = None
     sha256: str | None = None
+    # What else the transfer log should say (stale partial files removed, a file that was
+    # there already).
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryBatch:
+    """The identity of one outgoing delivery (write-back actions, notices), the same each
+    time the same batch is sent: a relay that died after sending and before recording it
+    sends it again under this identity. `key` is unique per destination and goes into file
+    names and request keys; `created_at` is when the batch was first claimed (a file name's
+    timestamp); `attempt` above 1 means it may have reached the partner already."""
+
+    key: str
+    created_at: datetime
+    attempt: int = 1
+
+    @property
+    def timestamp(self) -> str:
+        """`created_at` as file names show it (UTC, to the microsecond)."""
+        return self.created_at.strftime("%Y%m%dT%H%M%S%fZ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,9 +298,15 @@ class WriteBack(Protocol):
 
     Options: ClassVar[type[BaseModel]]
 
-    def apply(self, actions: Sequence[WriteBackAction]) -> WriteBackResult:
+    def apply(
+        self, actions: Sequence[WriteBackAction], batch: DeliveryBatch | None = None
+    ) -> WriteBackResult:
         """Apply `actions` in order. Actions on the same item are given in the order they
-        must be applied. Raises RetriableError / FatalError if nothing could be applied."""
+        must be applied. Raises RetriableError / FatalError if nothing could be applied.
+
+        Exactly once from the ERP's point of view: the same `batch` is delivered under the
+        same identity (a file of the same name), and an action already applied (found by its
+        `action_id`) is not applied again. Each connector documents how it finds it."""
 
     def check(self) -> list[CheckResult]: ...
 
@@ -285,8 +320,12 @@ class AgencyChannel(Protocol):
         """Deliver a handover batch, atomically. Delivering the same batch twice must be
         harmless (same reference, same file name)."""
 
-    def send_notices(self, notices: Sequence[AgencyNotice]) -> Delivery:
-        """Deliver recall and direct-payment notices."""
+    def send_notices(
+        self, notices: Sequence[AgencyNotice], batch: DeliveryBatch | None = None
+    ) -> Delivery:
+        """Deliver recall and direct-payment notices; the same `batch` again under the same
+        identity (file name), each notice with its `notice_id` for the agency to
+        deduplicate on."""
 
     def fetch_updates(self) -> Iterator[Snapshot]:
         """Updates waiting at the agency (status and payment files, pulled pages)."""

@@ -16,7 +16,9 @@ mapping's `fields`, the connector's `variables` and what earlier requests `captu
       record_status: []                                 # nothing to do in this ERP
 
 `applied_if` names a part of a request's answer that, when not empty, means the action was
-applied before (a repeated delivery): its remaining requests are skipped. `cache` reuses the
+applied before (a repeated delivery): its remaining requests are skipped. `skip_next_if` does
+the same for the next request only (a note found by its action id is not added again; the
+requests after it still run). `cache` reuses the
 answer of an identical request within one delivery (lookups). A capture that finds nothing
 fails the action, unless its request is `optional`: then the requests that use what it would
 have captured are skipped (an item with no dunning has no dunning to block).
@@ -59,6 +61,11 @@ class RequestLayout(BaseModel):
     applied_if: str | None = Field(
         default=None,
         description="a part of the answer that, when not empty, means the action was applied",
+    )
+    skip_next_if: str | None = Field(
+        default=None,
+        description="a part of the answer that, when not empty, means the next request was "
+        "made by an earlier delivery: it is skipped",
     )
     cache: bool = Field(
         default=False, description="reuse the answer of the same request within a delivery"

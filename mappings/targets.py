@@ -9,8 +9,10 @@ date or a plain amount needs no step at all). Outbound kinds (`handover`, `write
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -30,6 +32,7 @@ class MappingKind(enum.StrEnum):
     HANDOVER = "handover"
     WRITEBACK = "writeback"
     NOTICES = "notices"
+    SALES = "sales"
     BANK_PAYMENTS = "bank_payments"
 
     @property
@@ -38,6 +41,7 @@ class MappingKind(enum.StrEnum):
             MappingKind.OPEN_ITEMS,
             MappingKind.AGENCY_EVENTS,
             MappingKind.BANK_PAYMENTS,
+            MappingKind.SALES,
         )
 
 
@@ -89,6 +93,16 @@ def _debtor_kind(value: Any) -> Any:
     return kind
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email(value: Any) -> Any:
+    address = value.strip()
+    if address and not _EMAIL.match(address):
+        raise FieldError("not an e-mail address", value)
+    return address
+
+
 def _non_negative(value: Any) -> Any:
     if value < 0:
         raise FieldError("must not be negative", value)
@@ -102,6 +116,7 @@ _AGENCY_KINDS = sorted(
         EventKind.MESSAGE,
         EventKind.PAYMENT,
         EventKind.PAYMENT_REVERSAL,
+        EventKind.PROMISE,
     )
 )
 
@@ -122,6 +137,23 @@ def _recipient(value: Any) -> Any:
     if who not in ("agency", "creditor"):
         raise FieldError("payment recipient must be 'agency' or 'creditor'", value)
     return who
+
+
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*$")
+
+
+def _month(value: Any) -> Any:
+    """A month as YYYY-MM (or any day of it, YYYY-MM-DD): its first day."""
+    found = _MONTH.match(str(value))
+    try:
+        if found is None:
+            raise ValueError
+        day = date(int(found[1]), int(found[2]), int(found[3] or 1))
+    except ValueError:
+        raise FieldError(
+            "not a month (expected YYYY-MM, or a date YYYY-MM-DD in it)", value
+        ) from None
+    return day.replace(day=1)
 
 
 T = TargetType
@@ -168,6 +200,13 @@ OPEN_ITEM_TARGETS: tuple[Target, ...] = (
     Target("debtor_phone", T.TEXT, "phone", default=""),
     Target("debtor_language", T.TEXT, "preferred language (ISO 639-1)", default=""),
     Target("debtor_segment", T.TEXT, "segment: VIP, strategic, small...", default=""),
+    Target(
+        "debtor_sales_rep",
+        T.TEXT,
+        "e-mail address of the account's sales rep (notified of its cases)",
+        default="",
+        check=_email,
+    ),
 )
 
 AGENCY_EVENT_TARGETS: tuple[Target, ...] = (
@@ -189,6 +228,25 @@ AGENCY_EVENT_TARGETS: tuple[Target, ...] = (
         check=_recipient,
     ),
     Target("note", T.TEXT, "free text from the agency", default=""),
+    Target("due_on", T.DATE, "promise: the day the debtor promised to pay the amount by"),
+)
+
+SALES_TARGETS: tuple[Target, ...] = (
+    Target(
+        "period",
+        T.TEXT,
+        "the month of the sales: YYYY-MM (or a day in it)",
+        required=True,
+        check=_month,
+    ),
+    Target("company_code", T.TEXT, "company code (SAP BUKRS)", required=True),
+    Target("currency", T.TEXT, "ISO 4217 currency", required=True, check=_currency),
+    Target(
+        "amount",
+        T.DECIMAL,
+        "credit sales of the month (invoiced on credit, net of credit notes)",
+        required=True,
+    ),
 )
 
 
@@ -326,6 +384,7 @@ class KindLayout:
 KINDS: Mapping[MappingKind, KindLayout] = {
     MappingKind.OPEN_ITEMS: KindLayout(targets=OPEN_ITEM_TARGETS),
     MappingKind.AGENCY_EVENTS: KindLayout(targets=AGENCY_EVENT_TARGETS),
+    MappingKind.SALES: KindLayout(targets=SALES_TARGETS),
     MappingKind.HANDOVER: KindLayout(
         sections={"case": HANDOVER_CASE_FIELDS, "item": HANDOVER_ITEM_FIELDS}
     ),

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors.base import CheckResult, ConnectorContext, Delivery, Snapshot
+from connectors.base import CheckResult, ConnectorContext, Delivery, DeliveryBatch, Snapshot
 from gateway.domain.handover import AgencyNotice, HandoverBatch
 
 __all__ = ["ApiPullChannel", "ApiPullOptions"]
@@ -41,7 +41,9 @@ class ApiPullChannel:
     def submit(self, batch: HandoverBatch) -> Delivery:
         return Delivery(CHANNEL, f"GET /v1/agency/cases/new ({batch.reference})", len(batch.cases))
 
-    def send_notices(self, notices: Sequence[AgencyNotice]) -> Delivery:
+    def send_notices(
+        self, notices: Sequence[AgencyNotice], batch: DeliveryBatch | None = None
+    ) -> Delivery:
         return Delivery(CHANNEL, "GET /v1/agency/notices", len(notices))
 
     def fetch_updates(self) -> Iterator[Snapshot]:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.agency_files.manifest import MANIFEST_SUFFIX, manifest_bytes, parse_manifest
 from connectors.base import (
@@ -26,6 +27,7 @@ from connectors.base import (
     ConnectorContext,
     ControlTotals,
     Delivery,
+    DeliveryBatch,
     Outcome,
     RecordStream,
 )
@@ -41,6 +43,7 @@ from connectors.files import (
     TransportOptions,
     open_transport,
 )
+from connectors.files.delivery import already_published, sweep_note, sweep_partials
 from connectors.xml_files import publish_xml
 from gateway.domain.handover import AgencyNotice, HandoverBatch
 from mappings import CompiledMapping, RecordError
@@ -62,12 +65,27 @@ class FileAgencyOptions(BaseModel):
         default=None, description="handover file format (default: the handover mapping's)"
     )
     handover_filename: str = "handover_{batch}.{ext}"
-    notices_filename: str = "notices_{timestamp}.{ext}"
+    notices_filename: str = Field(
+        default="notices_{timestamp}_{batch}.{ext}",
+        description="{batch} (the delivery batch, required: a batch sent again keeps its "
+        "name), {timestamp} (when the batch was made, UTC) and {ext} (csv or xml) are "
+        "filled in",
+    )
     manifest: bool = Field(default=True, description="write a manifest beside CSV files")
     require_manifest: bool = Field(
         default=False, description="take a status file only once its manifest is there"
     )
     csv: CsvDialectOptions = Field(default_factory=CsvDialectOptions)
+
+    @field_validator("notices_filename")
+    @classmethod
+    def _names_the_batch(cls, value: str) -> str:
+        if "{batch}" not in value:
+            raise ValueError(
+                "must contain {batch}: notices sent again (after an interruption) must keep "
+                "their file name, so that the agency reads them once"
+            )
+        return value
 
 
 def _now() -> str:
@@ -202,10 +220,16 @@ class FileAgencyChannel:
             },
         }
         data = json.dumps(document, default=_json_value, indent=2, ensure_ascii=False)
+        notes = self._sweep()
         with self._transport.publish(self._options.outbox, name) as (writer, upload):
             writer.write(data.encode("utf-8"))
         return Delivery(
-            self._transport.channel, upload.location, batch.item_count, upload.bytes, upload.sha256
+            self._transport.channel,
+            upload.location,
+            batch.item_count,
+            upload.bytes,
+            upload.sha256,
+            notes,
         )
 
     def _submit_xml(self, batch: HandoverBatch, name: str) -> Delivery:
@@ -262,25 +286,44 @@ class FileAgencyChannel:
         file: Record,
         records: int,
         totals: dict[str, Decimal],
+        batch: DeliveryBatch | None = None,
         **extra: Any,
     ) -> Delivery:
         if mapping.xml is None:
             raise ConfigurationError(f"mapping {mapping.name!r} does not write XML")
         outbox = self._options.outbox
-        upload, _ = publish_xml(self._transport, outbox, name, mapping.xml, file)
+        notes = self._sweep()
+        there = already_published(self._transport, outbox, name, batch)
+        if there is not None:
+            notes += (f"{name} was already written by an earlier attempt: not written again",)
+            with self._transport.fetch(outbox, name) as copy:
+                location, size, digest = (
+                    self._transport.location(outbox, name),
+                    copy.size,
+                    copy.sha256,
+                )
+        else:
+            upload, _ = publish_xml(self._transport, outbox, name, mapping.xml, file)
+            location, size, digest = upload.location, upload.bytes, upload.sha256
         if self._options.manifest:
-            body = manifest_bytes(name, upload.sha256, records, totals, _now(), **extra)
+            body = manifest_bytes(name, digest, records, totals, _now(), **extra)
             with self._transport.publish(outbox, name + MANIFEST_SUFFIX) as (writer, _):
                 writer.write(body)
-        return Delivery(
-            self._transport.channel, upload.location, records, upload.bytes, upload.sha256
-        )
+        return Delivery(self._transport.channel, location, records, size, digest, notes)
 
-    def send_notices(self, notices: Sequence[AgencyNotice]) -> Delivery:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    def send_notices(
+        self, notices: Sequence[AgencyNotice], batch: DeliveryBatch | None = None
+    ) -> Delivery:
+        """One notices file per batch, named after it: sent again, the same batch keeps its
+        name, and a file still there is not written again; each line carries its notice id
+        for the agency to skip one it has seen (docs/agency-files.md)."""
+        if batch is None:
+            batch = DeliveryBatch(uuid.uuid4().hex[:12], datetime.now(UTC))
         mapping = self._notices
         ext = "xml" if mapping.xml is not None else "csv"
-        name = self._options.notices_filename.format(timestamp=stamp, ext=ext)
+        name = self._options.notices_filename.format(
+            timestamp=batch.timestamp, batch=batch.key, ext=ext
+        )
         try:
             rows = [list(mapping.write("fields", notice_record(n)).values()) for n in notices]
         except RecordError as exc:
@@ -305,8 +348,21 @@ class FileAgencyChannel:
                     ],
                 },
             )
-            return self._publish_xml(mapping, name, file, len(rows), totals)
-        return self._publish_csv(name, mapping.columns_of("fields"), rows, totals)
+            return self._publish_xml(mapping, name, file, len(rows), totals, batch)
+        return self._publish_csv(name, mapping.columns_of("fields"), rows, totals, batch)
+
+    def _sweep(self) -> tuple[str, ...]:
+        """Remove our stale partial files from the outbox folder (docs/agency-files.md)."""
+        options = self._options
+        templates = (options.handover_filename, options.notices_filename)
+        return sweep_note(
+            sweep_partials(
+                self._transport,
+                options.outbox,
+                templates + tuple(t + MANIFEST_SUFFIX for t in templates),
+                options.transport.stale_partials_after,
+            )
+        )
 
     def _publish_csv(
         self,
@@ -314,18 +370,30 @@ class FileAgencyChannel:
         columns: Sequence[str],
         rows: Sequence[Sequence[Any]],
         totals: dict[str, Decimal],
+        batch: DeliveryBatch | None = None,
         **extra: Any,
     ) -> Delivery:
         outbox = self._options.outbox
-        with self._transport.publish(outbox, name) as (writer, upload):
-            write_csv(writer, self._handover_dialect, columns, rows, name)
-        if self._options.manifest:
-            body = manifest_bytes(name, upload.sha256, len(rows), totals, _now(), **extra)
-            with self._transport.publish(outbox, name + MANIFEST_SUFFIX) as (writer, _):
+        notes = self._sweep()
+        there = already_published(self._transport, outbox, name, batch)
+        if there is not None:
+            notes += (f"{name} was already written by an earlier attempt: not written again",)
+            location, size, digest = self._transport.location(outbox, name), there.size, None
+        else:
+            with self._transport.publish(outbox, name) as (writer, upload):
+                write_csv(writer, self._handover_dialect, columns, rows, name)
+            location, size, digest = upload.location, upload.bytes, upload.sha256
+        manifest = name + MANIFEST_SUFFIX
+        if self._options.manifest and (
+            digest is not None or self._transport.stat(outbox, manifest) is None
+        ):
+            if digest is None:
+                with self._transport.fetch(outbox, name) as copy:
+                    digest = copy.sha256
+            body = manifest_bytes(name, digest, len(rows), totals, _now(), **extra)
+            with self._transport.publish(outbox, manifest) as (writer, _):
                 writer.write(body)
-        return Delivery(
-            self._transport.channel, upload.location, len(rows), upload.bytes, upload.sha256
-        )
+        return Delivery(self._transport.channel, location, len(rows), size, digest, notes)
 
     # --- in ----------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from connectors.base import (
     ConnectionFailed,
     ConnectorContext,
     Delivery,
+    DeliveryBatch,
     RemoteRejected,
     RetriableError,
     Snapshot,
@@ -116,7 +117,9 @@ class RestPushChannel:
             )
         return Delivery(CHANNEL, self._url(self._options.cases_path), batch.item_count, sent)
 
-    def send_notices(self, notices: Sequence[AgencyNotice]) -> Delivery:
+    def send_notices(
+        self, notices: Sequence[AgencyNotice], batch: DeliveryBatch | None = None
+    ) -> Delivery:
         """Post every notice; RemoteRejected if the agency refused any (see
         `send_notices_each` for the outcome per notice)."""
         delivery, failed = self.send_notices_each(notices)

@@ -96,7 +96,8 @@ class CsvSource:
     def __init__(self, options: CsvSourceOptions, context: ConnectorContext) -> None:
         self.name = context.name
         self._options = options
-        mapping = context.mappings.get("open_items")
+        # A sales feed (gateway.kpi.sales) reads CSV exports the same way as open items do.
+        mapping = context.mappings.get("open_items") or context.mappings.get("sales")
         self._mapping = mapping
         self._dialect = CsvDialect.resolve(mapping.file if mapping else None, options.csv)
         self._transport: FileTransport = open_transport(options.transport, context.base_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -9,9 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.base import CheckResult, ConfigurationError, ConnectionFailed
+from connectors.base import CheckResult, ConfigurationError, ConnectionFailed, Unavailable
 from connectors.files.protocol import HashingWriter, LocalCopy, RemoteEntry, Upload, sha256_of
 
 __all__ = ["LocalFolders", "LocalTransportOptions"]
@@ -23,6 +24,12 @@ class LocalTransportOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["local"] = "local"
+    stale_partials_after: float = Field(
+        default=3600,
+        ge=0,
+        description="seconds after which a hidden partial file of ours (.NAME.part), left by "
+        "an upload that was interrupted, is removed before the next upload to its folder",
+    )
 
 
 class LocalFolders:
@@ -74,10 +81,12 @@ class LocalFolders:
     @contextmanager
     def publish(self, folder: str, name: str) -> Iterator[tuple[HashingWriter, Upload]]:
         target_dir = self._dir(folder)
+        # A folder that cannot be used now (a share not mounted, a permission being fixed, a
+        # disk full) is a transport fault: the delivery is retried later, not given up.
         try:
             target_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigurationError(f"cannot create folder {target_dir}: {exc.strerror}") from None
+            raise Unavailable(f"cannot create folder {target_dir}: {exc.strerror}") from None
         final = target_dir / name
         partial = target_dir / f".{name}.{secrets.token_hex(4)}.part"
         upload = Upload(location=str(final), bytes=0, sha256="")
@@ -89,10 +98,41 @@ class LocalFolders:
                 os.fsync(handle.fileno())
             os.replace(partial, final)
         except PermissionError:
-            raise ConfigurationError(f"no permission to write in {target_dir}") from None
+            raise Unavailable(f"no permission to write in {target_dir}") from None
+        except OSError as exc:
+            raise Unavailable(f"cannot write {final}: {exc.strerror}") from None
         finally:
             partial.unlink(missing_ok=True)
         upload.bytes, upload.sha256 = writer.bytes, writer.sha256
+
+    def stat(self, folder: str, name: str) -> RemoteEntry | None:
+        try:
+            found = (self._dir(folder) / name).stat()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise Unavailable(
+                f"cannot look at {self._dir(folder) / name}: {exc.strerror}"
+            ) from None
+        return RemoteEntry(name, found.st_size, found.st_mtime)
+
+    def partials(self, folder: str) -> tuple[RemoteEntry, ...]:
+        try:
+            entries = tuple(os.scandir(self._dir(folder)))
+        except FileNotFoundError:
+            return ()
+        except OSError as exc:
+            raise Unavailable(f"cannot list folder {self._dir(folder)}: {exc.strerror}") from None
+        found = []
+        for entry in entries:
+            if entry.name.startswith(".") and entry.name.endswith(".part"):
+                with contextlib.suppress(FileNotFoundError):
+                    stat = entry.stat(follow_symlinks=False)
+                    found.append(RemoteEntry(entry.name, stat.st_size, stat.st_mtime))
+        return tuple(found)
+
+    def remove(self, folder: str, name: str) -> None:
+        (self._dir(folder) / name).unlink(missing_ok=True)
 
     def move(self, folder: str, name: str, to_folder: str) -> str:
         source = self._dir(folder) / name

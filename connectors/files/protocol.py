@@ -91,6 +91,16 @@ class FileTransport(Protocol):
         """Write a file atomically: what is written goes to a temporary name and appears
         under `name` only when the block ends without error. `Upload` is filled in then."""
 
+    def stat(self, folder: str, name: str) -> RemoteEntry | None:
+        """The file `name` in `folder`, or None if there is none."""
+
+    def partials(self, folder: str) -> tuple[RemoteEntry, ...]:
+        """The hidden partial files (`.NAME....part`) in `folder`: uploads under way, or left
+        by a process that died."""
+
+    def remove(self, folder: str, name: str) -> None:
+        """Remove a file (no error if it is gone already)."""
+
     def move(self, folder: str, name: str, to_folder: str) -> str:
         """Move a file to another folder (created if needed), keeping its name unless one is
         there already; returns the name it got."""

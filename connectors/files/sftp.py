@@ -34,6 +34,7 @@ from connectors.base import (
     ConnectionFailed,
     ConnectorError,
     RetriableError,
+    Unavailable,
 )
 from connectors.files.protocol import HashingWriter, LocalCopy, RemoteEntry, Upload
 from connectors.files.sftp_options import SftpTimeouts, SftpTransportOptions
@@ -163,8 +164,44 @@ class SftpFolders:
             writer = HashingWriter(cast(BinaryIO, spool))
             yield writer, upload
             spool.flush()
-            self._upload(spool, folder, name, writer.bytes)
+            try:
+                self._upload(spool, folder, name, writer.bytes)
+            except ConfigurationError as exc:
+                # A folder missing or not writable on the server is a transport fault of the
+                # delivery (the partner may be fixing it): retried later, not given up.
+                raise Unavailable(str(exc)) from None
         upload.bytes, upload.sha256 = writer.bytes, writer.sha256
+
+    def stat(self, folder: str, name: str) -> RemoteEntry | None:
+        with self._errors(f"cannot look at {self.location(folder, name)}"):
+            try:
+                found = self._open().sftp.stat(self._options.remote_path(folder, name))
+            except FileNotFoundError:
+                return None
+        return RemoteEntry(name, found.st_size or 0, float(found.st_mtime or 0))
+
+    def partials(self, folder: str) -> tuple[RemoteEntry, ...]:
+        path = self._options.remote_path(folder)
+        with self._errors(f"cannot list folder {self.location(folder)}"):
+            try:
+                attributes = self._open().sftp.listdir_attr(path)
+            except FileNotFoundError:
+                return ()
+        return tuple(
+            RemoteEntry(a.filename, a.st_size or 0, float(a.st_mtime or 0))
+            for a in attributes
+            if a.filename.startswith(".")
+            and a.filename.endswith(".part")
+            and a.st_mode is not None
+            and stat.S_ISREG(a.st_mode)
+        )
+
+    def remove(self, folder: str, name: str) -> None:
+        with self._errors(f"cannot remove {self.location(folder, name)}"):
+            try:
+                self._open().sftp.remove(self._options.remote_path(folder, name))
+            except FileNotFoundError:
+                return
 
     def move(self, folder: str, name: str, to_folder: str) -> str:
         source = self._options.remote_path(folder, name)
@@ -304,7 +341,8 @@ class SftpFolders:
                         start = min(held, acknowledged[0])
                     log.info("resuming the upload of %s at byte %d of %d", where, start, size)
                 elif not self._exists(sftp, folder_path):
-                    raise ConfigurationError(
+                    # Perhaps being set up or moved by the partner: tried again later.
+                    raise Unavailable(
                         f"cannot upload {where}: folder {self.location(folder)} does not exist "
                         "on the server"
                     )

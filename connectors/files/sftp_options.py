@@ -76,6 +76,13 @@ class SftpTransportOptions(BaseModel):
         default=None,
         description="folder the configured folders are relative to (default: the login folder)",
     )
+    stale_partials_after: float = Field(
+        default=3600,
+        ge=0,
+        description="seconds after which a hidden partial file of ours (.NAME.part), left by "
+        "an upload that was interrupted, is removed before the next upload to its folder (the "
+        "server's file times against this machine's clock: keep it well above their skew)",
+    )
     timeouts: SftpTimeouts = Field(default_factory=SftpTimeouts)
     keepalive_seconds: int = Field(
         default=30, ge=0, le=3600, description="SSH keepalive interval; 0 turns it off"

@@ -19,6 +19,7 @@ from connectors.base import (
     ConnectorContext,
     ConnectorError,
     Delivery,
+    DeliveryBatch,
     RemoteRejected,
     RetriableError,
     WriteBackResult,
@@ -91,8 +92,12 @@ class RestWriteBack:
             self._client = RestClient(self.options, self.name, self._base_dir)
         return self._client
 
-    def apply(self, actions: Sequence[WriteBackAction]) -> WriteBackResult:
-        """Apply `actions` in order (see the module docstring).
+    def apply(
+        self, actions: Sequence[WriteBackAction], batch: DeliveryBatch | None = None
+    ) -> WriteBackResult:
+        """Apply `actions` in order (see the module docstring). Each request stands alone:
+        the batch's identity is not needed, an action applied before is found by its id (the
+        mapping's `applied_if` requests).
 
         Raises:
             ConnectorError: the server failed before any action could be applied.
@@ -138,10 +143,12 @@ class RestWriteBack:
         values: dict[str, Any] = {**self.options.variables, **record, **mapped}
         client = self.client()
         absent: set[str] = set()  # optional captures that found nothing
+        skip = False  # the previous request found this one made by an earlier delivery
         for request in self._requests[action.kind.value]:
             layout = request.layout
-            if request.names & absent:
+            if skip or request.names & absent:
                 absent |= request.captures
+                skip = False
                 continue
             try:
                 call = client.prepare(request, values)
@@ -159,6 +166,8 @@ class RestWriteBack:
                     cache[key] = payload
             if layout.applied_if and not _empty(ResponsePath(layout.applied_if).find(payload)):
                 return  # applied by an earlier delivery
+            if layout.skip_next_if:
+                skip = not _empty(ResponsePath(layout.skip_next_if).find(payload))
             for name, path in layout.capture.items():
                 found = ResponsePath(path).find(payload)
                 if _empty(found):

@@ -28,6 +28,7 @@ from connectors.base import (
     ConfigurationError,
     ConnectorContext,
     Delivery,
+    DeliveryBatch,
     FatalError,
     RetriableError,
     WriteBackResult,
@@ -85,7 +86,11 @@ class SapRfcWriteBack:
         host = (connection.ashost or connection.mshost) if connection else "simulator"
         self._location = f"rfc:{host}"
 
-    def apply(self, actions: Sequence[WriteBackAction]) -> WriteBackResult:
+    def apply(
+        self, actions: Sequence[WriteBackAction], batch: DeliveryBatch | None = None
+    ) -> WriteBackResult:
+        """Apply `actions` one by one (see the module docstring); an action applied before is
+        skipped by the function (its I_ACTION_ID), the batch's identity is not needed."""
         failed: dict[str, tuple[str, bool]] = {}
         blocked: dict[ItemKey, str] = {}
         applied = 0

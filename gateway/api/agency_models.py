@@ -55,6 +55,7 @@ EventKindName = Literal[
     "message",
     "payment",
     "payment_reversal",
+    "promise",
 ]
 
 MAX_BATCH = 5000
@@ -127,6 +128,9 @@ class AgencyEvent(_Strict):
         default="agency", description="payments: who received the money"
     )
     note: str = Field(default="", max_length=4000)
+    due_on: date | None = Field(
+        default=None, description="promise: the day the debtor promised to pay `amount` by"
+    )
 
     def values(self) -> dict[str, Any]:
         """The canonical agency-event fields `gateway.pipeline.returns.events` reads."""

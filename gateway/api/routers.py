@@ -15,8 +15,10 @@ from gateway.api import (
     docs,
     health,
     jobs,
+    kpi,
     metrics,
     policies,
+    snapshots,
     transfers,
 )
 
@@ -28,6 +30,7 @@ ROUTERS: list[APIRouter] = [
     policies.router,
     metrics.router,
     transfers.router,
+    snapshots.router,
     jobs.router,
     agency_events.router,
     agency_cases.router,
@@ -35,5 +38,6 @@ ROUTERS: list[APIRouter] = [
     cases.router,
     case_timeline.router,
     case_decisions.router,
+    kpi.router,
     bank_payments.router,
 ]

@@ -59,6 +59,7 @@ __all__ = [
     "current_user",
     "deciding_user",
     "it_user",
+    "snapshot_user",
 ]
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,12 @@ def it_user(user: Authenticated) -> ItUser:
     """The operator watching transfers and jobs, or retrying them (IT or integrator)."""
     _admit(user, OPERATORS, "the transfer log and jobs")
     return ItUser(user.name)
+
+
+def snapshot_user(user: Authenticated) -> str:
+    """The name of the user deciding on a held snapshot (accounting, IT or integrator)."""
+    _admit(user, DECIDERS | OPERATORS, "deciding on a held snapshot")
+    return user.name
 
 
 AccountingUser = Annotated[str, Depends(accounting_user)]

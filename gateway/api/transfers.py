@@ -21,7 +21,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1/transfers", tags=["transfers (IT)"])
 
 Direction = Literal["inbound", "outbound"]
-TransferStatus = Literal["running", "ok", "partial", "failed", "skipped"]
+TransferStatus = Literal["running", "ok", "partial", "failed", "skipped", "interrupted", "held"]
 
 
 class Transfer(BaseModel):

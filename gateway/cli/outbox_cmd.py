@@ -8,6 +8,7 @@ from sqlalchemy import select
 from gateway.cli.main import CliState, pass_state
 from gateway.cli.table import render_table
 from gateway.storage.models import OutboxMessageRow, utcnow
+from gateway.storage.presence import presence_of
 from gateway.storage.repositories.outbox import Outbox
 
 __all__ = ["outbox"]
@@ -23,7 +24,10 @@ def outbox(ctx: click.Context) -> None:
     store = state.store()
     try:
         with store.unit_of_work(read_only=True) as session:
-            counts = Outbox(session).counts()
+            outbox_ = Outbox(session)
+            counts = outbox_.counts()
+            now = utcnow()
+            leases = outbox_.leases(now)
             dead = list(
                 session.scalars(
                     select(OutboxMessageRow)
@@ -38,6 +42,30 @@ def outbox(ctx: click.Context) -> None:
                 if rows
                 else "outbox empty"
             )
+            if leases:
+                click.echo(
+                    "\nleased (in a delivery under way; a batch whose relay is gone is taken "
+                    "over by the next run):"
+                )
+                click.echo(
+                    render_table(
+                        ["kind", "destination", "batch", "messages", "owner", "until", "owner is"],
+                        [
+                            [
+                                lease.kind,
+                                lease.destination,
+                                lease.batch_id,
+                                lease.messages,
+                                lease.owner,
+                                f"{lease.until:%Y-%m-%d %H:%M:%S} UTC",
+                                {True: "alive", False: "gone", None: "unknown"}[
+                                    presence_of(store).alive(lease.owner)
+                                ],
+                            ]
+                            for lease in leases
+                        ],
+                    )
+                )
             if dead:
                 click.echo("\ndead letters (re-queue with `claimbridge outbox retry`):")
                 click.echo(

@@ -24,7 +24,10 @@ def _when(value: datetime | None) -> str:
 @click.group(invoke_without_command=True)
 @click.option("--partner", help="Only this source or agency.")
 @click.option("--direction", type=click.Choice(["inbound", "outbound"]))
-@click.option("--status", type=click.Choice(["running", "ok", "partial", "failed", "skipped"]))
+@click.option(
+    "--status",
+    type=click.Choice(["running", "ok", "partial", "failed", "skipped", "interrupted", "held"]),
+)
 @click.option("--kind", help="open_items, handover, agency_updates, writeback, notices.")
 @click.option("--since", type=click.DateTime(), help="Started at or after (UTC).")
 @click.option("--until", type=click.DateTime(), help="Started before (UTC).")

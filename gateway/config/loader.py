@@ -44,6 +44,7 @@ __all__ = [
     "BankSetup",
     "Config",
     "ConfigError",
+    "SalesSetup",
     "SourceSetup",
     "WriteBackSetup",
     "load_config",
@@ -90,6 +91,16 @@ class SourceSetup:
 
 
 @dataclass(frozen=True, slots=True)
+class SalesSetup:
+    """A credit sales feed: a source connector read through a mapping of kind `sales`."""
+
+    name: str
+    connector: ConnectorEntry
+    options: BaseModel
+    mapping: CompiledMapping
+
+
+@dataclass(frozen=True, slots=True)
 class AgencySetup:
     name: str
     config: AgencyConfig
@@ -117,6 +128,7 @@ class Config:
     agencies: Mapping[str, AgencySetup]
     banks: Mapping[str, BankSetup] = field(default_factory=dict)
     _opened: dict[str, Any] = field(default_factory=dict, repr=False)
+    sales: Mapping[str, SalesSetup] = field(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:
@@ -154,6 +166,12 @@ class Config:
             return None
         mappings = {"writeback": setup.mapping} if setup.mapping else {}
         return setup.connector.cls(setup.options, ConnectorContext(name, self.base_dir, mappings))
+
+    def open_sales(self, name: str) -> Any:
+        """The source connector of the credit sales feed `name`."""
+        setup = self.sales[name]
+        context = ConnectorContext(name, self.base_dir, {"sales": setup.mapping})
+        return setup.connector.cls(setup.options, context)
 
     def open_bank(self, name: str) -> Any:
         from connectors.bank_files import BankStatementFiles
@@ -399,6 +417,7 @@ _TARGETS = {
     "updates": ("agencies",),
     "notices": ("agencies",),
     "cycle": ("sources", "banks", "policies", "agencies"),
+    "notify": (),
     "purge": (),
 }
 
@@ -488,6 +507,15 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
         if entry and options is not None and len(mappings) == 3:
             agencies[name] = AgencySetup(name, agency, entry, options, mappings)
 
+    sales: dict[str, SalesSetup] = {}
+    for name, feed in (model.sales if model is not None else {}).items():
+        at = ("sales", name)
+        entry = check.connector(ConnectorRole.SOURCE, feed.connector, (*at, "connector"))
+        mapping = check.mapping(feed.mapping, MappingKind.SALES, (*at, "mapping"))
+        options = check.options(entry, feed.options, (*at, "options")) if entry else None
+        if entry and mapping and options is not None:
+            sales[name] = SalesSetup(name, entry, options, mapping)
+
     banks: dict[str, BankSetup] = {}
     for name, bank in parts.banks.items():
         at = ("banks", name)
@@ -520,6 +548,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
         database_url=_resolve_sqlite(url, path.parent),
         sources=sources,
         agencies=agencies,
+        sales=sales,
         banks=banks,
     )
 

@@ -19,7 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from connectors.secrets import Secret
 from gateway.config.cron import cron_trigger
 from gateway.config.durations import Duration
-from gateway.config.operations import AlertsConfig, RetentionConfig
+from gateway.config.kpi import KpiConfig, SalesFeedConfig
+from gateway.config.notifications import NotificationsConfig
+from gateway.config.operations import AlertsConfig, DeliveryConfig, RetentionConfig
 from gateway.domain.actions import WriteBackRules
 from gateway.domain.cases import CaseState
 from gateway.rules.rates import RateSeries, parse_rate_entries
@@ -91,6 +93,19 @@ class WriteBackConfig(_Section):
     rules: WriteBackRulesConfig = Field(default_factory=WriteBackRulesConfig)
 
 
+class SnapshotGuardConfig(_Section):
+    """When a snapshot is held for confirmation instead of applied: it would clear (no longer
+    hold) more than `max_vanished_share` of the open items of the company codes it covers, or
+    take more than `max_amount_drop_share` of their open amount in a currency (items gone, and
+    open amounts gone down), e.g. a truncated export. Below `min_items` open items the guard
+    does not apply (a small ledger may well be paid off)."""
+
+    enabled: bool = True
+    max_vanished_share: float = Field(default=0.25, gt=0, le=1)
+    max_amount_drop_share: float = Field(default=0.25, gt=0, le=1)
+    min_items: int = Field(default=20, ge=1)
+
+
 class SourceConfig(_Section):
     """An ERP: where open items come from, and where write-back actions go."""
 
@@ -98,6 +113,7 @@ class SourceConfig(_Section):
     mapping: str
     options: dict[str, Any] = Field(default_factory=dict)
     writeback: WriteBackConfig | None = None
+    snapshot_guard: SnapshotGuardConfig = Field(default_factory=SnapshotGuardConfig)
 
 
 class AgencyMappings(_Section):
@@ -212,6 +228,7 @@ class ScheduleConfig(_Section):
         "updates",
         "writeback",
         "notices",
+        "notify",
         "purge",
     ]
     cron: str = Field(
@@ -268,8 +285,16 @@ class GatewayConfig(_Section):
 
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
+    kpi: KpiConfig = Field(default_factory=KpiConfig)
+    sales: dict[str, SalesFeedConfig] = Field(
+        default_factory=dict, description="optional credit sales feeds (docs/kpis.md)"
+    )
+    notifications: NotificationsConfig | None = Field(
+        default=None, description="e-mails to sales reps and accounting (docs/kpis.md)"
+    )
 
-    @field_validator("sources", "agencies", "banks", "policies", "schedules")
+    @field_validator("sources", "agencies", "banks", "policies", "schedules", "sales")
     @classmethod
     def _names(cls, v: dict[str, Any]) -> dict[str, Any]:
         import re

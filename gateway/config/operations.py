@@ -1,4 +1,4 @@
-"""The operations sections of the configuration: alerts and retention.
+"""The operations sections of the configuration: alerts, retention and delivery.
 
 Schedules are in `gateway.config.model` (`ScheduleConfig`), with their misfire grace and run
 lease.
@@ -17,6 +17,7 @@ from gateway.config.durations import Duration
 
 __all__ = [
     "AlertsConfig",
+    "DeliveryConfig",
     "EmailAlertConfig",
     "RetentionConfig",
     "SilenceRule",
@@ -114,3 +115,20 @@ class RetentionConfig(_Section):
     # that answer again; later, the key is forgotten.
     idempotency_keys: Duration | None = Field(default=timedelta(days=30))
     personal_data: Duration | None = None
+
+
+class DeliveryConfig(_Section):
+    """How the outbox is delivered (ERP write-back, notices, webhooks).
+
+    A run drains the outbox: it delivers batches of at most `batch_size` messages, each claimed
+    with a lease, until nothing is due. A failed delivery is retried with exponential backoff
+    and full jitter (`retry_base` doubling up to `retry_cap`); after `max_attempts` the message
+    is dead: listed by `claimbridge outbox`, alerted, re-queued by `claimbridge outbox retry`.
+    """
+
+    batch_size: int = Field(
+        default=10_000, ge=1, le=1_000_000, description="messages per delivery (per file)"
+    )
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    retry_base: Duration = Field(default=timedelta(seconds=30))
+    retry_cap: Duration = Field(default=timedelta(hours=1))

@@ -209,6 +209,9 @@ def _agency_note(event: CaseEvent, currency: str) -> str:
         text = "Agency message"
     elif event.kind is EventKind.DIRECT_PAYMENT_REPORTED:
         text = f"Agency reports a direct payment of {Money(event.amount, currency)}"
+    elif event.kind is EventKind.PROMISE:
+        by = f" by {event.due_on.isoformat()}" if event.due_on else ""
+        text = f"Agency reports a promise to pay {Money(event.amount, currency)}{by}"
     else:
         return ""
     return f"{text}: {event.note}" if event.note else text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 __all__ = ["AGENCY_STATUS_KINDS", "PAYMENT_KINDS", "CaseEvent", "EventKind", "EventOrigin"]
 
@@ -40,6 +40,7 @@ class EventKind(enum.StrEnum):
     UNCOLLECTIBLE = "uncollectible"  # the agency closes the case, the rest is not collectible
     RETURNED = "returned"  # the agency hands the case back (confirms a recall)
     MESSAGE = "message"  # a note from the agency, no change of state
+    PROMISE = "promise"  # the debtor promised the agency to pay `amount` by `due_on` (a note)
     # money
     PAYMENT = "payment"  # collected by the agency
     PAYMENT_REVERSAL = "payment_reversal"  # a payment the agency reported is taken back
@@ -70,6 +71,8 @@ class CaseEvent:
 
     Amounts are minor units of the case currency. For a payment, `amount` is what the debtor
     paid (principal + interest + fees); `commission` is what the agency keeps of it.
+    A PROMISE carries the promised amount in `amount` and the promised day in `due_on`; it
+    changes no state (gateway.kpi.promises tells whether it was kept).
     `external_id` is the sender's own id of the event (the agency's event id, or a stable id
     the gateway derives), so that a repeated event is recognised and ignored.
     """
@@ -84,6 +87,7 @@ class CaseEvent:
     fees: int = 0
     commission: int = 0
     note: str = ""
+    due_on: date | None = None  # a promise: the day the debtor promised to pay by
 
     @property
     def identity(self) -> tuple[str, str]:

@@ -48,6 +48,7 @@ _RANK = {
     EventKind.DISPUTED: 7,
     EventKind.LEGAL: 7,
     EventKind.MESSAGE: 7,
+    EventKind.PROMISE: 7,
     EventKind.PAYMENT: 8,
     EventKind.PAYMENT_REVERSAL: 8,
     EventKind.DIRECT_PAYMENT: 8,
@@ -109,7 +110,7 @@ class _Fold:
         kind = event.kind
         if kind in (EventKind.PAYMENT, EventKind.PAYMENT_REVERSAL, EventKind.DIRECT_PAYMENT):
             return self._money(event)
-        if kind in (EventKind.MESSAGE, EventKind.DIRECT_PAYMENT_REPORTED):
+        if kind in (EventKind.MESSAGE, EventKind.PROMISE, EventKind.DIRECT_PAYMENT_REPORTED):
             return APPLIED
         if kind is EventKind.REOPEN:
             if not self.state.is_terminal:

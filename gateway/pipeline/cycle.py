@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gateway.pipeline.context import RunContext
 from gateway.pipeline.extract.snapshots import SnapshotResult, extract_source
@@ -27,7 +28,11 @@ from gateway.pipeline.relay.outbox import RelayResult, deliver_notices, deliver_
 from gateway.pipeline.relay.webhooks import deliver_webhooks
 from gateway.pipeline.returns.files import UpdateFileResult, ingest_updates
 from gateway.pipeline.select.selection import SelectionResult, select_cases
-from gateway.pipeline.transfers import transfer_scope
+from gateway.pipeline.transfers import close_interrupted, transfer_scope
+
+if TYPE_CHECKING:
+    from gateway.kpi.refresh import KpiRefresh
+    from gateway.notifications.step import NotifyResult
 
 __all__ = ["STEPS", "RunSummary", "Step", "run_cycle"]
 
@@ -42,6 +47,7 @@ class Step(enum.StrEnum):
     UPDATES = "updates"
     WRITEBACK = "writeback"
     NOTICES = "notices"
+    NOTIFY = "notify"  # e-mails to sales reps and accounting (gateway.notifications)
 
 
 STEPS: tuple[Step, ...] = tuple(Step)
@@ -58,13 +64,17 @@ class RunSummary:
     writeback: list[RelayResult] = field(default_factory=list)
     notices: list[RelayResult] = field(default_factory=list)
     webhooks: list[RelayResult] = field(default_factory=list)
+    kpi: KpiRefresh | None = None
+    notifications: NotifyResult | None = None
     errors: list[str] = field(default_factory=list)
+    interrupted: int = 0  # transfers of dead processes found `running`, marked interrupted
 
     @property
     def failed(self) -> bool:
         return bool(
             self.errors
-            or any(r.status == "failed" for r in self.extraction)
+            or any(r.status in ("failed", "held", "rejected") for r in self.extraction)
+            or any(r.status == "failed" for r in (self.kpi.sales if self.kpi else ()))
             or any(r.status == "failed" for r in self.payments)
             or any(r.status == "failed" for r in self.handover)
             or any(r.status == "failed" for r in self.updates)
@@ -91,6 +101,7 @@ def run_cycle(
     """Run `steps` in order; `target` limits them to one source, policy or agency."""
     summary = RunSummary(as_of=ctx.as_of.isoformat())
     config = ctx.config
+    summary.interrupted = close_interrupted(ctx.store)
 
     def each(names: list[str]) -> list[str]:
         return [n for n in names if target is None or n == target]
@@ -109,6 +120,14 @@ def run_cycle(
                 guarded(
                     step, name, lambda n=name: summary.extraction.extend(extract_source(ctx, n))
                 )
+
+            def kpis() -> None:
+                # Imported here: the KPI package reads the pipeline's context and transfers.
+                from gateway.kpi.refresh import refresh_after_extraction
+
+                summary.kpi = refresh_after_extraction(ctx, target)
+
+            guarded(step, "kpi", kpis)
         elif step is Step.PAYMENTS:
             for name in each(list(config.banks)):
                 guarded(
@@ -137,4 +156,13 @@ def run_cycle(
                         name,
                         lambda n=name: summary.webhooks.append(deliver_webhooks(ctx, n)),
                     )
+        elif step is Step.NOTIFY:
+
+            def notifications() -> None:
+                # Imported here: the notifications read the KPIs, which read the pipeline.
+                from gateway.notifications.step import notify
+
+                summary.notifications = notify(ctx)
+
+            guarded(step, "notifications", notifications)
     return summary

@@ -34,6 +34,11 @@ def summary_totals(summary: RunSummary) -> dict[str, int]:
 
 def summary_lines(summary: RunSummary) -> list[str]:
     lines = [f"claimbridge run, as of {summary.as_of}"]
+    if summary.interrupted:
+        lines.append(
+            f"  note: {summary.interrupted} transfer(s) left running by a process that is gone "
+            "were marked interrupted (`claimbridge transfers --status interrupted`)"
+        )
 
     def add(step: str, partner: str, text: str) -> None:
         lines.append(f"  {step:<9} {partner:<12} {text}")
@@ -47,6 +52,10 @@ def summary_lines(summary: RunSummary) -> list[str]:
             )
         elif r.status == "failed":
             add("extract", r.source, f"{r.label}: FAILED: {r.error}")
+        elif r.status == "held":
+            add("extract", r.source, f"{r.label}: {r.error}")
+        elif r.status == "rejected":
+            add("extract", r.source, f"{r.label}: set aside, {r.error}")
         else:
             text = (
                 f"{r.label}: {r.records} records, {r.accepted} items, {r.quarantined} quarantined"
@@ -56,6 +65,15 @@ def summary_lines(summary: RunSummary) -> list[str]:
             add("extract", r.source, text)
             if r.clearing_skipped:
                 add("", "", f"warning: {r.clearing_skipped}")
+    for sales in summary.kpi.sales if summary.kpi else ():
+        if sales.status == "failed":
+            add("sales", sales.feed, f"{sales.label}: FAILED: {sales.error}")
+        elif sales.status == "skipped":
+            add("sales", sales.feed, f"{sales.label}: skipped, already processed")
+        else:
+            months = f"{sales.months} month{'s' if sales.months != 1 else ''}"
+            text = f"{sales.label}: {months} of credit sales"
+            add("sales", sales.feed, text + f", {sales.quarantined} quarantined")
     for p in summary.payments:
         if p.status == "skipped":
             add("payments", p.bank, f"{p.label}: skipped, already processed")
@@ -116,15 +134,35 @@ def summary_lines(summary: RunSummary) -> list[str]:
         for relay in relayed:
             if relay.delivered or relay.failed:
                 text = f"{relay.delivered} delivered"
+                if relay.batches > 1:
+                    text += f" in {relay.batches} batches"
                 if relay.failed:
                     text += f", {relay.failed} failed ({relay.dead} dead): {relay.error}"
                 if relay.location:
                     text += f" → {relay.location}"
                 add(kind, relay.destination, text)
+            left = relay.left.describe() if relay.left is not None else ""
+            if left:
+                add(kind, relay.destination, f"left: {left}")
+    told = summary.notifications
+    if told is not None and (told.produced.messages or told.sent.sent or told.sent.failed):
+        text = f"{told.produced.messages} e-mails written, {told.sent.sent} sent"
+        if told.sent.failed:
+            text += f", {told.sent.failed} failed (tried again next run): {told.sent.error}"
+        add("notify", "", text)
     if summary.errors:
         lines.extend(f"  ERROR {e}" for e in summary.errors)
+    waiting = sum(
+        r.left.pending
+        for r in (*summary.writeback, *summary.notices, *summary.webhooks)
+        if r.left is not None
+    )
     if not summary.changed_anything and not summary.errors:
-        lines.append("  nothing new: every input was already processed")
+        lines.append(
+            f"  nothing delivered: {waiting} outbox message(s) wait (see 'left' above)"
+            if waiting
+            else "  nothing new: every input was already processed"
+        )
     totals = summary_totals(summary)
     lines.append("  totals: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in totals.items()))
     return lines
@@ -135,5 +173,12 @@ def summary_json(summary: RunSummary) -> dict[str, Any]:
         "as_of": summary.as_of,
         "failed": summary.failed,
         **summary_totals(summary),
+        "transfers_interrupted": summary.interrupted,
+        "outbox_left": {
+            f"{kind}:{r.destination}": r.left.pending
+            for kind, relayed in (("writeback", summary.writeback), ("notices", summary.notices))
+            for r in relayed
+            if r.left is not None and r.left.pending
+        },
         "errors": summary.errors,
     }

@@ -11,6 +11,7 @@ from the transfer's start onwards carry its `transfer_id` (until `transfer_scope
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,9 +20,11 @@ import structlog
 
 from connectors.base import ConnectorError, Outcome, Snapshot
 from gateway.storage.database import Store
+from gateway.storage.presence import presence_of
 from gateway.storage.repositories.transfers import TransferLog
 
 __all__ = [
+    "close_interrupted",
     "fail_transfer",
     "log_failed",
     "log_skipped",
@@ -30,6 +33,8 @@ __all__ = [
     "start_transfer",
     "transfer_scope",
 ]
+log = logging.getLogger(__name__)
+
 _current_run: ContextVar[int | None] = ContextVar("claimbridge_run_id", default=None)
 
 
@@ -60,6 +65,7 @@ def transfer_scope() -> Iterator[None]:
 def start_transfer(
     store: Store, *, direction: str, kind: str, channel: str, partner: str, location: str = ""
 ) -> int:
+    owner = presence_of(store).owner
     with store.unit_of_work() as session:
         row = TransferLog(session).start(
             direction=direction,
@@ -68,10 +74,24 @@ def start_transfer(
             partner=partner,
             location=location,
             run_id=_current_run.get(),
+            owner=owner,
         )
         transfer_id = row.id
     structlog.contextvars.bind_contextvars(transfer_id=transfer_id)
     return transfer_id
+
+
+def close_interrupted(store: Store) -> int:
+    """Mark `interrupted` the transfers that processes now gone left `running` (a kill, a
+    crash); returns how many. Each run calls it before it starts."""
+    presence = presence_of(store)
+    with store.unit_of_work() as session:
+        marked = TransferLog(session).interrupted(presence.alive)
+        for row in marked:
+            log.warning(
+                "transfer %s (%s %s) was interrupted: %s", row.id, row.kind, row.partner, row.error
+            )
+        return len(marked)
 
 
 def fail_transfer(store: Store, transfer_id: int, error: str, *, records: int = 0) -> None:

@@ -40,6 +40,7 @@ class ItemFacts:
     segment: str
     debtor_overdue_total_minor: int
     already_at_agency: bool
+    risk_score: int | None = None  # the debtor's stored score (gateway.kpi.behaviour)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,10 @@ ITEM_VALUES: Mapping[str, FieldValue] = {
     "debtor_overdue_total": FieldValue(
         lambda f, d: f.debtor_overdue_total_minor,
         lambda f, d: _money(f.debtor_overdue_total_minor, f.currency),
+    ),
+    "risk_score": FieldValue(
+        lambda f, d: f.risk_score,
+        lambda f, d: "no score" if f.risk_score is None else f"{f.risk_score} points",
     ),
 }
 

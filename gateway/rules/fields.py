@@ -184,6 +184,15 @@ ITEM_FIELDS: Mapping[str, FieldSpec] = _fields(
         "everything the debtor owes past its due date in the item's currency: all its open "
         "items past their net due date, credits deducted, whether already in a case or not",
     ),
+    FieldSpec(
+        "risk_score",
+        FieldKind.NUMBER,
+        "debtor's risk score",
+        "the debtor's payment-behaviour risk score from 0 (no sign of risk) to 100, as last "
+        "computed (at each extraction; docs/kpis.md); a debtor without a score fails every "
+        "condition on it",
+        unit="points",
+    ),
 )
 
 CASE_FIELDS: Mapping[str, FieldSpec] = _fields(

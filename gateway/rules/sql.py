@@ -32,7 +32,7 @@ from gateway.domain.cases import CaseState
 from gateway.rules.amounts import Threshold, currencies_by_digits, minor_bound
 from gateway.rules.criteria import Criterion
 from gateway.rules.fields import FieldKind, Op
-from gateway.storage.models import CaseRow, DebtorRow, OpenItemRow
+from gateway.storage.models import CaseRow, DebtorRow, DebtorScoreRow, OpenItemRow
 
 __all__ = ["DEBTOR_FIELDS", "ItemTables", "criterion_sql"]
 
@@ -51,13 +51,15 @@ class ItemTables:
     debtor: Any
     overdue: Subquery | None
     as_of: date
+    score: Any = None  # the debtors' stored risk scores, when a criterion reads them
 
     @classmethod
     def for_fields(cls, fields: set[str], as_of: date, item: Any = OpenItemRow) -> ItemTables:
         """Tables for criteria on `fields`; joins only what they read."""
         debtor = aliased(DebtorRow) if fields & DEBTOR_FIELDS else None
         overdue = _overdue_totals(as_of) if "debtor_overdue_total" in fields else None
-        return cls(item, debtor, overdue, as_of)
+        score = aliased(DebtorScoreRow) if "risk_score" in fields else None
+        return cls(item, debtor, overdue, as_of, score)
 
     def join(self, query: Select[*_Row]) -> Select[*_Row]:
         """`query` (which selects from the items) with the joins the criteria need."""
@@ -75,6 +77,14 @@ class ItemTables:
                     o.source == item.source,
                     o.debtor_number == item.debtor_number,
                     o.currency == item.currency,
+                ),
+            )
+        if self.score is not None:
+            query = query.outerjoin(
+                self.score,
+                and_(
+                    self.score.source == item.source,
+                    self.score.debtor_number == item.debtor_number,
                 ),
             )
         return query
@@ -112,6 +122,11 @@ def criterion_sql(node: Criterion, tables: ItemTables) -> ColumnElement[bool]:
         return _days(item.net_due_date, op, wanted, tables.as_of, nullable=False)
     if field == "days_since_last_dunning":
         return _days(item.last_dunning_date, op, wanted, tables.as_of, nullable=True)
+    if field == "risk_score":
+        if tables.score is None:
+            raise ValueError("risk_score: the query does not join the debtors' scores")
+        score = tables.score.risk_score
+        return and_(score.is_not(None), _compare(score, op, wanted))
     if kind is FieldKind.AMOUNT:
         return _amount(_amount_column(field, tables), item.currency, op, wanted)
     if kind is FieldKind.FLAG:

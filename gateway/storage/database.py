@@ -12,7 +12,7 @@ cause of "database is locked" errors under concurrency). Read-only units of work
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -57,6 +57,10 @@ class Store:
             else engine
         )
         self._reader = sessionmaker(reader_engine, expire_on_commit=False)
+        # What lives as long as the store in this process (its presence: see
+        # gateway.storage.presence), and what must be let go when it is disposed.
+        self.extras: dict[str, object] = {}
+        self._disposers: list[Callable[[], None]] = []
 
     @property
     def dialect(self) -> str:
@@ -76,7 +80,12 @@ class Store:
         finally:
             session.close()
 
+    def on_dispose(self, release: Callable[[], None]) -> None:
+        self._disposers.append(release)
+
     def dispose(self) -> None:
+        while self._disposers:
+            self._disposers.pop()()
         self.engine.dispose()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -132,6 +132,9 @@ def test_an_event_is_201_a_duplicate_200_and_the_case_moves(acme: AgencyClient) 
         (event("e1", "payment", amount="-3.00"), 422, "amount"),
         ({**event("e1", "accepted"), "case_reference": "CB-9999999"}, 404, "CB-9999999"),
         ({**event("e1", "accepted"), "colour": "red"}, 422, "colour"),
+        (event("e1", "promise", amount="50.00"), 422, "due_on"),
+        (event("e1", "promise", due_on="2026-12-01"), 422, "amount"),
+        (event("e1", "promise", amount="50.00", due_on="2026-12-41"), 422, "due_on"),
     ],
 )
 def test_a_bad_event_is_refused_naming_the_field(
@@ -140,6 +143,17 @@ def test_a_bad_event_is_refused_naming_the_field(
     response = acme.post("/events", payload)
     assert response.status_code == status
     assert field in str(response.json()["detail"])
+
+
+def test_a_promise_to_pay_is_recorded_and_changes_no_state(
+    acme: AgencyClient, store: Store
+) -> None:
+    acme.post("/events", event("e1", "accepted"))
+    promised = acme.post("/events", event("e2", "promise", amount="500.00", due_on="2026-12-15"))
+    assert promised.status_code == 201 and promised.json()["state"] == "accepted"
+    with store.unit_of_work(read_only=True) as session:
+        row = session.scalars(select(CaseEventRow).where(CaseEventRow.kind == "promise")).one()
+    assert (row.amount_minor, row.due_on, row.effect) == (500_00, date(2026, 12, 15), "applied")
 
 
 def test_an_event_that_does_not_fit_its_case_is_kept_in_the_transfer_log(

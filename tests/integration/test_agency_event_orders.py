@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from connectors.base import Delivery, WriteBackResult
+from connectors.base import Delivery, DeliveryBatch, WriteBackResult
 from gateway.domain.actions import ActionKind, WriteBackAction
 from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.pipeline import RunContext
@@ -79,7 +79,9 @@ class RecordingWriteBack:
 
     applied: list[WriteBackAction] = field(default_factory=list)
 
-    def apply(self, actions: Sequence[WriteBackAction]) -> WriteBackResult:
+    def apply(
+        self, actions: Sequence[WriteBackAction], batch: DeliveryBatch | None = None
+    ) -> WriteBackResult:
         self.applied.extend(actions)
         return WriteBackResult(Delivery("memory", "recording", len(actions)))
 

@@ -25,7 +25,7 @@ from gateway.rules.policy import CompiledPolicy, compile_policy
 from gateway.rules.spec import PolicyConfig
 from gateway.rules.sql import ItemTables, criterion_sql
 from gateway.storage.database import Store
-from gateway.storage.models import CaseItemRow, CaseRow, DebtorRow, OpenItemRow
+from gateway.storage.models import CaseItemRow, CaseRow, DebtorRow, DebtorScoreRow, OpenItemRow
 
 AS_OF = date(2026, 3, 15)
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
@@ -87,6 +87,17 @@ def _populate(store: Store) -> None:
                     updated_at=NOW,
                 )
             )
+        # Risk scores (gateway.kpi.behaviour) for two debtors in three; the others have none.
+        for n in range(40):
+            if n % 3:
+                session.add(
+                    DebtorScoreRow(
+                        source="erp",
+                        debtor_number=f"D{n}",
+                        computed_on=AS_OF,
+                        risk_score=(n * 7) % 101,
+                    )
+                )
         session.flush()
         # Debtors D1 and D2 have a case that is not closed, D3 a closed one: "already at an
         # agency" must see the first two only. One item of D1 is in that case.
@@ -261,6 +272,7 @@ def test_the_data_exercises_every_corner(items: Store) -> None:
     assert any(f.payment_promised_until and f.payment_promised_until < AS_OF for f in facts)
     assert {f.debtor_number for f in facts if f.already_at_agency} == {"D1", "D2"}
     assert any(f.open_amount_minor <= 0 for f in facts)
+    assert any(f.risk_score is None for f in facts) and any(f.risk_score for f in facts)
     assert any(f.debtor_overdue_total_minor < 0 for f in facts) or any(
         f.debtor_overdue_total_minor > 0 for f in facts
     )

@@ -129,11 +129,10 @@ def test_a_run_whose_process_died_is_taken_over_and_its_transfers_failed(
     clock.advance(59)
     assert taker.take_over({"cycle": job}) == []  # renewed meanwhile
     clock.advance(2)
-    if dead.locks.folder is not None:
-        # SQLite: the owner's process still holds its lock, so it lives (a long transaction
-        # held its heartbeat back): not taken over
-        assert taker.take_over({"cycle": job}) == []
-        dead.locks.release()  # as the process's end does
+    # the owner's process still holds its lock (SQLite: a file; PostgreSQL: an advisory
+    # lock), so it lives (a long transaction held its heartbeat back): not taken over
+    assert taker.take_over({"cycle": job}) == []
+    dead.presence.release()  # as the process's end does
     (second,) = taker.take_over({"cycle": job})
     assert (second.slot, second.attempt, second.trigger) == (T0, 2, "takeover")
     assert not dead.renew(first, job) and not dead.release(first)
@@ -194,3 +193,50 @@ def test_a_run_records_what_the_pipeline_did(workspace: Workspace, store: Store)
     assert made and set(made) == {run.id}
     lease = runner.leases.view("daily-cycle")
     assert lease is not None and lease.lease_until is None and lease.run_id == run.id
+
+
+def die(leases: Leases) -> None:
+    """The process of `leases` is killed: the OS drops its lock (file or connection)."""
+    leases.presence.release()
+
+
+def test_a_dead_runs_slot_is_run_again_before_the_next_slot_never_left_abandoned(
+    store: Store,
+) -> None:
+    job = spec(lease="60s")
+    clock = Clock()
+    dead = Leases(store, "killed-worker", clock)
+    first = dead.claim_slot(job, T0)
+    assert isinstance(first, Claimed)
+    die(dead)
+    other = Leases(store, "other-worker", clock)
+    clock.advance(15)  # slots 15 s apart: the next one comes while the dead run's lease runs
+    second_slot = T0 + timedelta(seconds=15)
+    assert other.claim_slot(job, second_slot) == "busy"  # the dead slot goes first
+    clock.advance(60)  # even once the dead run's lease has run out
+    assert other.claim_slot(job, second_slot) == "busy"
+    (again,) = other.take_over({"cycle": job})  # the sweep runs the dead slot again
+    assert (again.slot, again.attempt, again.trigger) == (T0, 2, "takeover")
+    assert other.release(again)
+    second = other.claim_slot(job, second_slot)
+    assert isinstance(second, Claimed) and second.slot == second_slot
+    by_slot = {(r.slot, r.attempt): r.status for r in history(store)}
+    assert by_slot == {(T0, 1): "abandoned", (T0, 2): "running", (second_slot, 1): "running"}
+
+
+def test_a_manual_run_over_a_dead_run_records_its_slot_missed(store: Store) -> None:
+    job = spec(lease="60s")
+    clock = Clock()
+    dead = Leases(store, "killed-worker", clock)
+    first = dead.claim_slot(job, T0)
+    assert isinstance(first, Claimed)
+    die(dead)
+    clock.advance(5)
+    manual = Leases(store, "operator", clock).claim_manual(job)
+    runs = history(store)
+    assert [(r.slot, r.status) for r in runs] == [
+        (T0, "abandoned"),
+        (T0, "missed"),
+        (manual.slot, "running"),
+    ]
+    assert "was not run again" in runs[1].error

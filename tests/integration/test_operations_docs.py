@@ -36,5 +36,6 @@ def test_every_alert_condition_is_documented() -> None:
         "job_missed",
         "job_failed",
         "partner_silent",
+        "snapshot_held",
     }
     assert all(f"`{kind}:" in DOC for kind in kinds)

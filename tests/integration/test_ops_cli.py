@@ -51,10 +51,12 @@ def test_jobs_are_listed_run_on_request_and_remembered(
     environ = {"CLAIMBRIDGE_DATABASE_URL": database_url}
     config = load_config(folder / "claimbridge.yaml", environ=environ)
     try:
-        held = Leases(store, "elsewhere").claim_manual(job_specs(config)["daily-cycle"])
+        # another process, alive (it holds its presence while this object lives)
+        elsewhere = Leases(store, "elsewhere")
+        held = elsewhere.claim_manual(job_specs(config)["daily-cycle"])
         busy = run(cli, folder, "jobs", "run", "daily-cycle")
         assert busy.exit_code == 3 and "is running (run 2 on elsewhere)" in busy.output
-        Leases(store, "elsewhere").release(held)
+        elsewhere.release(held)
     finally:
         store.dispose()
 

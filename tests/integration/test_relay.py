@@ -9,8 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from connectors.base import ConnectionFailed, Delivery
-from gateway.pipeline import Step, run_cycle
+from connectors.base import ConnectionFailed, Delivery, DeliveryBatch
 from gateway.pipeline.relay.outbox import _relay
 from gateway.storage.database import Store
 from gateway.storage.models import OutboxMessageRow
@@ -49,7 +48,9 @@ def relay(
 ) -> tuple[Any, list[str]]:
     seen: list[str] = []
 
-    def deliver(payloads: Sequence[dict[str, Any]]) -> tuple[Delivery, dict[str, tuple[str, bool]]]:
+    def deliver(
+        payloads: Sequence[dict[str, Any]], batch: DeliveryBatch
+    ) -> tuple[Delivery, dict[str, tuple[str, bool]]]:
         seen.extend(p["action_id"] for p in payloads)
         if down:
             raise ConnectionFailed("ERP unreachable")
@@ -107,23 +108,3 @@ def test_a_failed_action_holds_back_later_actions_on_the_same_item_only(
         "b1": "delivered",
         "b2": "delivered",
     }
-
-
-def test_an_unwritable_writeback_folder_fails_the_transfer_and_keeps_the_actions(
-    workspace: Workspace, store: Store
-) -> None:
-    run_cycle(workspace.context(store), (Step.EXTRACT, Step.SELECT, Step.HANDOVER))
-    workspace.path("erp", "writeback").rmdir()
-    workspace.path("erp", "writeback").write_text("a file where the folder should be")
-    summary = run_cycle(workspace.context(store), (Step.WRITEBACK,))
-    (result,) = summary.writeback
-    assert result.delivered == 0 and result.failed == 33 and "cannot create folder" in result.error
-    assert summary.failed
-    assert {s for s, _ in statuses(store).values()} == {
-        "dead"
-    }  # a configuration error: no blind retries
-    workspace.path("erp", "writeback").unlink()
-    with store.unit_of_work() as session:
-        Outbox(session).retry_dead("erp")
-    (again,) = run_cycle(workspace.context(store), (Step.WRITEBACK,)).writeback
-    assert again.delivered == 33

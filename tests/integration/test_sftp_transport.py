@@ -24,8 +24,10 @@ from connectors.base import (
     ConnectionFailed,
     Outcome,
     RetriableError,
+    Unavailable,
 )
 from connectors.files import Inbox, InboxOptions, SftpFolders, SftpTransportOptions
+from connectors.files.delivery import sweep_partials
 from connectors.secrets import SecretValue
 from tests.sftp_server import SftpServer, interrupt_download, interrupt_upload
 
@@ -501,12 +503,34 @@ def test_missing_folders_and_permissions_are_named(server: SftpServer, folders: 
         )
         with pytest.raises(ConfigurationError, match="permission denied"):
             t.list(f"{folders}/locked")
-        with pytest.raises(ConfigurationError, match="does not exist"):
+        # a delivery to a folder missing or not writable is retried later (a transport fault)
+        with pytest.raises(Unavailable, match="does not exist"):
             publish(t, f"{folders}/missing", "x.csv", b"x")
-        with pytest.raises(ConfigurationError, match="permission denied"):
+        with pytest.raises(Unavailable, match="permission denied"):
             publish(t, f"{folders}/readonly", "x.csv", b"x")
         # the connection survives a refusal: the next request works
         assert t.check(folders, writable=True).ok
     finally:
         t.close()
         (base / "locked").chmod(0o755)
+
+
+def test_stale_partial_uploads_of_ours_are_swept_from_the_server(
+    server: SftpServer, folders: str
+) -> None:
+    base = server.path(folders)
+    stale = base / ".writeback_20261119T080000000000Z_b00000003.csv.part"
+    fresh = base / ".writeback_20261120T080000000000Z_b00000004.csv.part"
+    foreign = base / ".import.csv.part"
+    for path in (stale, fresh, foreign):
+        path.write_bytes(b"half a file")
+    an_hour_ago = time.time() - 3700
+    for path in (stale, foreign):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    t = transport(server)
+    try:
+        removed = sweep_partials(t, folders, ("writeback_{timestamp}_{batch}.csv",), 3600)
+    finally:
+        t.close()
+    assert removed == [stale.name]
+    assert not stale.exists() and fresh.exists() and foreign.exists()

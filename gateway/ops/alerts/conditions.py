@@ -7,6 +7,8 @@
                                             raised), not only through failed transfers
     partner_silent:PARTNER:DIRECTION        nothing succeeded with the partner in that
                                             direction for longer than its silence rule allows
+    snapshot_held:SOURCE                    a snapshot of the source was held for
+                                            confirmation (it would clear too much)
 
 Each is computed from the store, so every process sees the same conditions; one clears when
 the store no longer shows it (a later transfer succeeded, the dead letters were re-queued or
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from gateway.config.operations import SilenceRule
 from gateway.logs import redact_text
-from gateway.storage.models import JobRunRow, OutboxMessageRow, TransferRow
+from gateway.storage.models import JobRunRow, OutboxMessageRow, SnapshotHoldRow, TransferRow
 
 __all__ = ["Condition", "current_conditions"]
 
@@ -154,6 +156,21 @@ def _silent(session: Session, rules: list[SilenceRule], now: datetime) -> list[C
     return found
 
 
+def _held_snapshots(session: Session) -> list[Condition]:
+    found: dict[str, Condition] = {}
+    for hold in session.scalars(
+        select(SnapshotHoldRow).where(SnapshotHoldRow.status == "held").order_by(SnapshotHoldRow.id)
+    ):
+        found[hold.source] = Condition(
+            f"snapshot_held:{hold.source}",
+            "snapshot_held",
+            f"{hold.label} of {hold.source} is held for confirmation (hold {hold.id}): "
+            f"{_short(hold.reason)}; `claimbridge snapshots confirm {hold.id}` or "
+            f"`claimbridge snapshots reject {hold.id}`",
+        )
+    return list(found.values())
+
+
 def current_conditions(
     session: Session, jobs: list[str], rules: list[SilenceRule], now: datetime
 ) -> list[Condition]:
@@ -163,4 +180,5 @@ def current_conditions(
         *_dead_letters(session),
         *_jobs(session, jobs),
         *_silent(session, rules, now),
+        *_held_snapshots(session),
     ]

@@ -15,7 +15,7 @@ row count says who won: exactly one process per slot, on PostgreSQL as on SQLite
 
 A run renews its lease every third of its length; a process that dies stops renewing, and
 once the lease has expired another process takes the run over (on SQLite, only if the owner's
-process is really gone: see gateway.ops.jobs.liveness). The run it abandoned is
+process is really gone: see gateway.storage.presence). The run it abandoned is
 marked `abandoned` and its transfers still `running` are marked failed; the new run starts
 again from the beginning, which the pipeline makes safe (files by hash, events by id, outbox
 messages by key).
@@ -32,10 +32,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from gateway.ops.jobs.liveness import OwnerLocks, owner_locks_folder
 from gateway.ops.jobs.specs import JobSpec
 from gateway.storage.database import Store
 from gateway.storage.models import utcnow
+from gateway.storage.presence import Presence
 from gateway.storage.repositories.jobs import JobLeases, JobRuns, LeaseView
 
 __all__ = ["Claimed", "JobBusy", "Leases", "process_owner"]
@@ -80,21 +80,19 @@ class Leases:
         self.store = store
         self.owner = owner or process_owner()
         self.clock = clock
-        self.locks = OwnerLocks(
-            owner_locks_folder(store.engine.url.render_as_string(hide_password=False))
-        )
+        self.presence = Presence(store, self.owner)
 
     def _gone(self, seen: LeaseView, now: datetime) -> bool:
-        """The run holding `seen` stopped renewing its lease and its process is gone."""
-        return (
-            seen.expired(now)
-            and seen.owner != self.owner
-            and self.locks.alive(seen.owner or "") is not True
-        )
+        """The run holding `seen` is gone: its process is dead for sure (gateway.storage.
+        presence), or cannot be told and stopped renewing its lease."""
+        if seen.lease_until is None or seen.owner == self.owner:
+            return False
+        alive = self.presence.alive(seen.owner or "")
+        return alive is False or (alive is None and seen.expired(now))
 
     def _taken(self, seen: LeaseView, now: datetime) -> bool:
         """A run holds the lease and may not be taken over."""
-        return seen.held(now) or (seen.expired(now) and not self._gone(seen, now))
+        return seen.lease_until is not None and not self._gone(seen, now)
 
     def ensure(self, names: Iterable[str]) -> None:
         with self.store.unit_of_work() as session:
@@ -114,6 +112,11 @@ class Leases:
                 if seen.last_slot is not None and seen.last_slot >= slot:
                     return "decided"
                 if self._taken(seen, now):
+                    return "busy"
+                if seen.run_id is not None and self._gone(seen, now):
+                    # The run of an earlier slot died: it is taken over (run again) first, by
+                    # the sweep; this slot waits for it like for any run in progress, so that
+                    # no slot is left neither run nor recorded missed.
                     return "busy"
                 if leases.change(
                     seen, now, last_slot=slot, owner=self.owner, lease_until=now + spec.lease
@@ -195,15 +198,32 @@ class Leases:
         attempt: int,
         now: datetime,
     ) -> Claimed:
-        self.locks.hold(self.owner)
+        self.presence.hold()
         runs = JobRuns(session)
-        if seen.run_id is not None and seen.expired(now):
+        if seen.run_id is not None and self._gone(seen, now):
+            old = runs.get(seen.run_id)
+            unfinished = old is not None and old.status == "running"
             runs.abandon(
                 seen.run_id,
                 f"{seen.owner} stopped renewing its lease (expired {seen.lease_until:%H:%M:%S} "
-                f"UTC); taken over by {self.owner}",
+                f"UTC) or its process is gone; taken over by {self.owner}",
                 now,
             )
+            if trigger != "takeover" and old is not None and unfinished:
+                # A manual run over a dead one: the dead run's slot is not run again, so it
+                # is recorded missed (and alerted).
+                runs.add(
+                    job=spec.name,
+                    kind=spec.kind,
+                    target=spec.target,
+                    trigger=old.trigger,
+                    slot=old.slot,
+                    attempt=old.attempt + 1,
+                    owner=self.owner,
+                    status="missed",
+                    now=now,
+                    error=f"its run {old.id} died with {seen.owner} and was not run again",
+                )
         run_id = runs.add(
             job=spec.name,
             kind=spec.kind,

@@ -29,6 +29,7 @@ APPLIES_TARGETS = ("applies_to_document", "applies_to_year", "applies_to_line")
 # Column widths of the store (PostgreSQL enforces them; checked here for both databases so that
 # a long value quarantines one line instead of failing a whole file).
 _WIDTHS = {
+    "debtor_sales_rep": 254,
     "company_code": 16,
     "document_number": 32,
     "line_item": 8,
@@ -80,6 +81,7 @@ DEBTOR_TARGETS = (
     "debtor_phone",
     "debtor_language",
     "debtor_segment",
+    "debtor_sales_rep",
 )
 _ITEM_WIDTHS = tuple(
     (ITEM_TARGETS.index(name), name, width)

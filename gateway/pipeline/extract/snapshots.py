@@ -11,7 +11,12 @@ For each snapshot (an export file, an API run):
    longer holds are cleared;
 4. an item of a case at an agency that was cleared, or whose open amount went down, is a
    direct payment: an event on its case, and a notice to the agency;
-5. the transfer is finished and the file recorded as received, in the same transaction.
+5. the totals of the source's open items are kept for the KPIs' history (gateway.kpi.history);
+6. the transfer is finished and the file recorded as received, in the same transaction.
+
+Before step 3 clears anything, the snapshot plausibility guard measures what it would take
+away (gateway.pipeline.snapshot_guard); beyond the source's limits the snapshot is rolled
+back and held for confirmation, and stays where it is.
 
 A failure anywhere rolls the snapshot back entirely; the transfer is marked failed, and the
 file is set aside (a format problem) or left for the next run (a passing problem).
@@ -30,7 +35,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.base import Clearing, ConnectorError, FormatError, Outcome, Snapshot
+from gateway.config.model import SnapshotGuardConfig
 from gateway.domain.items import ItemKey
+from gateway.kpi.history import record_snapshot
 from gateway.pipeline.cases.updates import CaseUpdater
 from gateway.pipeline.context import RunContext
 from gateway.pipeline.extract.item_rows import (
@@ -44,6 +51,7 @@ from gateway.pipeline.extract.item_rows import (
     item_key_of,
 )
 from gateway.pipeline.payments.direct_payments import DirectPayments
+from gateway.pipeline.snapshot_guard import SnapshotHeld, measure_snapshot
 from gateway.pipeline.transfers import (
     fail_transfer,
     log_failed,
@@ -57,6 +65,7 @@ from gateway.storage.repositories.items import (
     ItemRepository,
     ItemWriter,
 )
+from gateway.storage.repositories.snapshot_holds import SnapshotHolds
 from gateway.storage.repositories.transfers import Quarantined, TransferLog
 from mappings import ColumnsError, CompiledMapping, RecordError
 
@@ -76,7 +85,7 @@ class SnapshotResult:
 
     source: str
     label: str
-    status: str  # ok | partial | skipped | failed
+    status: str  # ok | partial | skipped | failed | held | rejected
     transfer_id: int | None = None
     records: int = 0
     accepted: int = 0
@@ -150,6 +159,26 @@ def _snapshot(
                 source, label, "skipped", tid, notes=[reason] + ([note] if note else [])
             )
 
+    with store.unit_of_work(read_only=True) as session:
+        hold = SnapshotHolds(session).for_snapshot(source, sha256, label)
+    if hold is not None and hold.status == "held":
+        reason = (
+            f"held for confirmation since {hold.created_at:%Y-%m-%d %H:%M} UTC (hold "
+            f"{hold.id}): {hold.reason}; confirm it with `claimbridge snapshots confirm "
+            f"{hold.id}` or reject it with `claimbridge snapshots reject {hold.id}`"
+        )
+        tid = log_skipped(
+            store,
+            direction="inbound",
+            kind=KIND,
+            channel=snapshot.channel,
+            partner=source,
+            location=label,
+            reason=reason,
+            sha256=sha256,
+            size=snapshot.size,
+        )
+        return SnapshotResult(source, label, "held", tid, error=reason)
     transfer_id = start_transfer(
         store,
         direction="inbound",
@@ -158,9 +187,21 @@ def _snapshot(
         partner=source,
         location=label,
     )
+    if hold is not None and hold.status == "rejected":
+        return _set_aside_rejected(ctx, source, snapshot, transfer_id, hold.id)
+    guard = None if hold is not None else ctx.config.sources[source].config.snapshot_guard
     try:
         with store.unit_of_work() as session:
-            result = _load(ctx, session, source, mapping, snapshot, transfer_id)
+            result = _load(ctx, session, source, mapping, snapshot, transfer_id, guard)
+            if hold is not None:
+                confirmed = SnapshotHolds(session).get(hold.id)
+                if confirmed is not None:
+                    SnapshotHolds(session).carried_out(confirmed, "applied", transfer_id)
+                    result.notes.append(
+                        f"applied as confirmed by {confirmed.decided_by} (hold {hold.id})"
+                    )
+    except SnapshotHeld as held:
+        return _held(ctx, source, snapshot, transfer_id, held)
     except FormatError as exc:
         fail_transfer(store, transfer_id, str(exc))
         settle_snapshot(store, snapshot, Outcome.REJECTED, transfer_id, str(exc))
@@ -184,6 +225,57 @@ def _snapshot(
     return result
 
 
+def _held(
+    ctx: RunContext, source: str, snapshot: Snapshot, transfer_id: int, held: SnapshotHeld
+) -> SnapshotResult:
+    """Record a snapshot the guard held: nothing of it was applied, it stays where it is."""
+    with ctx.store.unit_of_work() as session:
+        hold = SnapshotHolds(session).hold(
+            source=source,
+            label=snapshot.label,
+            sha256=snapshot.sha256,
+            transfer_id=transfer_id,
+            reason=held.reason,
+            figures=held.effect.as_json(),
+            now=ctx.now(),
+        )
+        message = (
+            f"HELD for confirmation (hold {hold.id}), nothing applied: {held.reason}. A "
+            "truncated export? Confirm it with `claimbridge snapshots confirm "
+            f"{hold.id}` or reject it with `claimbridge snapshots reject {hold.id}`"
+        )
+        TransferLog(session).finish(
+            transfer_id,
+            status="held",
+            bytes_=snapshot.size,
+            sha256=snapshot.sha256,
+            error=message,
+            summary=message,
+        )
+    log.warning("snapshot %s of %s held: %s", snapshot.label, source, held.reason)
+    return SnapshotResult(source, snapshot.label, "held", transfer_id, error=message)
+
+
+def _set_aside_rejected(
+    ctx: RunContext, source: str, snapshot: Snapshot, transfer_id: int, hold_id: int
+) -> SnapshotResult:
+    """A held snapshot that was rejected: set aside unapplied, with the decision as reason."""
+    with ctx.store.unit_of_work() as session:
+        holds = SnapshotHolds(session)
+        hold = holds.get(hold_id)
+        assert hold is not None  # noqa: S101 - read just before, holds are never deleted
+        reason = (
+            f"rejected by {hold.decided_by} on {hold.decided_at:%Y-%m-%d %H:%M} UTC (hold "
+            f"{hold.id}): {hold.decision_note or hold.reason}"
+        )
+        holds.carried_out(hold, "set_aside", transfer_id)
+        TransferLog(session).finish(
+            transfer_id, status="failed", sha256=snapshot.sha256, error=f"not applied: {reason}"
+        )
+    settle_snapshot(ctx.store, snapshot, Outcome.REJECTED, transfer_id, reason)
+    return SnapshotResult(source, snapshot.label, "rejected", transfer_id, error=reason)
+
+
 def _load(
     ctx: RunContext,
     session: Session,
@@ -191,6 +283,7 @@ def _load(
     mapping: CompiledMapping,
     snapshot: Snapshot,
     transfer_id: int,
+    guard: SnapshotGuardConfig | None = None,
 ) -> SnapshotResult:
     label = snapshot.label
     started = time.perf_counter()
@@ -214,6 +307,8 @@ def _load(
     # Items of cases in play, with their open amounts before this snapshot (rows are written
     # while the file streams): what went down or disappeared was paid directly.
     in_cases = {a.item_id: a for a in ItemRepository(session).active_items(source)}
+    before = ItemRepository(session).open_totals(source) if guard is not None else {}
+    reported_at = ctx.now()
     writer = ItemWriter(session, source, transfer_id, ctx.now())
     debtors = DebtorBuffer(session, source)
     log_ = TransferLog(session)
@@ -223,7 +318,7 @@ def _load(
     keyless: list[str] = []
     pending: list[Quarantined] = []
     unread_debtors: set[tuple[str, str]] = set()
-    clearings = _Clearings(items, source, transfer_id, ctx.now(), list(in_cases))
+    clearings = _Clearings(items, source, transfer_id, reported_at, list(in_cases))
 
     def quarantine(entry: Quarantined) -> None:
         pending.append(entry)
@@ -334,6 +429,11 @@ def _load(
         items.keep_debtors(source, sorted(unread_debtors), transfer_id)
     result.cleared = clearings.flush()
     covered = sorted(company_codes | set(snapshot.company_codes or ()))
+    if guard is not None:
+        effect = measure_snapshot(items, source, before, covered, transfer_id, reported_at)
+        reason = effect.verdict(guard)
+        if reason:
+            raise SnapshotHeld(effect, reason)
     if keyless:
         shown = ", ".join(keyless[:5]) + (", ..." if len(keyless) > 5 else "")
         result.clearing_skipped = (
@@ -346,6 +446,17 @@ def _load(
         ctx, session, source, transfer_id, in_cases, clearings.of_cases
     )
     timings["clear_and_payments"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    record_snapshot(
+        session,
+        source=source,
+        transfer_id=transfer_id,
+        taken_on=ctx.as_of,
+        taken_at=now,
+        buckets=ctx.config.model.kpi.buckets,
+        company_codes=covered,
+    )
+    timings["kpi_history"] = time.perf_counter() - mark
     log.info(
         "extracted %s from %s: %s",
         label,

@@ -23,10 +23,10 @@ from typing import Any
 
 import httpx
 
-from connectors.base import Delivery
+from connectors.base import Delivery, DeliveryBatch
 from gateway.pipeline.cases.webhooks import AGENCY_WEBHOOK
 from gateway.pipeline.context import RunContext
-from gateway.pipeline.relay.outbox import RelayResult, _relay
+from gateway.pipeline.relay.outbox import RelayResult, _relay, retry_policy
 from gateway.storage.repositories.outbox import RetryPolicy
 from gateway.webhook_signatures import signature_headers
 
@@ -56,7 +56,9 @@ def deliver_webhooks(
     if setup.previous_secret is not None:  # a rotation: the agency may hold either
         secrets.append(setup.previous_secret.get_secret_value())
 
-    def deliver(payloads: Sequence[dict[str, Any]]) -> tuple[Delivery, dict[str, tuple[str, bool]]]:
+    def deliver(
+        payloads: Sequence[dict[str, Any]], _batch: DeliveryBatch
+    ) -> tuple[Delivery, dict[str, tuple[str, bool]]]:
         failed: dict[str, tuple[str, bool]] = {}
         sent = 0
         down = ""
@@ -97,5 +99,5 @@ def deliver_webhooks(
         CHANNEL,
         deliver,
         lambda p: str(p["webhook_id"]),
-        policy or RetryPolicy(),
+        policy or retry_policy(ctx),
     )

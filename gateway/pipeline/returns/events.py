@@ -32,11 +32,13 @@ def agency_event(values: Mapping[str, Any], case_currency: str) -> CaseEvent:
     errors: list[FieldError] = []
     minor: dict[str, int] = {}
     is_money = kind in (EventKind.PAYMENT, EventKind.PAYMENT_REVERSAL)
+    is_promise = kind is EventKind.PROMISE
     currency = values.get("currency") or case_currency
-    if is_money and currency != case_currency:
+    if (is_money or is_promise) and currency != case_currency:
+        what = "promise" if is_promise else "payment"
         errors.append(
             FieldError(
-                f"the case is in {case_currency}, the payment in {currency}", currency, "currency"
+                f"the case is in {case_currency}, the {what} in {currency}", currency, "currency"
             )
         )
     for name in _MONEY_FIELDS:
@@ -77,6 +79,11 @@ def agency_event(values: Mapping[str, Any], case_currency: str) -> CaseEvent:
             )
         if not errors and minor["amount"] == 0:
             errors.append(FieldError("a payment of zero", values.get("amount"), "amount"))
+    if is_promise and not errors:
+        if not minor.get("amount"):
+            errors.append(FieldError("a promise needs the amount promised", None, "amount"))
+        if values.get("due_on") is None:
+            errors.append(FieldError("a promise needs the day it is due (due_on)", None, "due_on"))
     if errors:
         raise RecordError(errors)
     if kind is EventKind.PAYMENT and values.get("recipient") == "creditor":
@@ -92,4 +99,5 @@ def agency_event(values: Mapping[str, Any], case_currency: str) -> CaseEvent:
         fees=minor.get("fees", 0) if is_money else 0,
         commission=minor.get("commission", 0) if is_money else 0,
         note=values.get("note") or "",
+        due_on=values.get("due_on") if is_promise else None,
     )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from gateway.domain.cases import CaseState
 from gateway.rules.facts import ItemFacts
-from gateway.storage.models import CaseRow, DebtorRow, OpenItemRow
+from gateway.storage.models import CaseRow, DebtorRow, DebtorScoreRow, OpenItemRow
 
 __all__ = ["load_facts"]
 
@@ -50,6 +50,14 @@ def _with_open_case(session: Session, debtors: set[DebtorKey]) -> set[DebtorKey]
     if len(debtors) <= _CHUNK:
         query = query.where(tuple_(CaseRow.source, CaseRow.debtor_number).in_(sorted(debtors)))
     return {(s, d) for s, d in session.execute(query) if (s, d) in debtors}
+
+
+def _risk_scores(session: Session, debtors: set[DebtorKey]) -> dict[DebtorKey, int]:
+    score = DebtorScoreRow
+    query = select(score.source, score.debtor_number, score.risk_score)
+    if len(debtors) <= _CHUNK:
+        query = query.where(tuple_(score.source, score.debtor_number).in_(sorted(debtors)))
+    return {(s, d): int(r) for s, d, r in session.execute(query) if (s, d) in debtors}
 
 
 def load_facts(
@@ -95,6 +103,7 @@ def load_facts(
     debtors = {(r[1], r[12]) for r in rows.values()}
     totals = _overdue_totals(session, debtors, as_of) if overdue_totals and debtors else {}
     at_agency = _with_open_case(session, debtors) if debtors else set()
+    scores = _risk_scores(session, debtors) if debtors else {}
     found: list[ItemFacts] = []
     for item_id in item_ids:
         row = rows.get(item_id)
@@ -142,6 +151,7 @@ def load_facts(
                 segment=segment,
                 debtor_overdue_total_minor=totals.get((source, debtor_number, currency), 0),
                 already_at_agency=(source, debtor_number) in at_agency,
+                risk_score=scores.get((source, debtor_number)),
             )
         )
     return found

@@ -124,4 +124,5 @@ class CaseEventRow(Base):
     commission_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     note: Mapped[str] = mapped_column(Text, default="")
     effect: Mapped[str] = mapped_column(String(32), default="applied")
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # a promise's day
     transfer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

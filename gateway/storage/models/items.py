@@ -42,6 +42,8 @@ class DebtorRow(Base):
     phone: Mapped[str] = mapped_column(String(64), default="")
     language: Mapped[str] = mapped_column(String(8), default="")
     segment: Mapped[str] = mapped_column(String(32), default="")
+    # The e-mail address of the account's sales rep in the ERP (gateway.notifications).
+    sales_rep: Mapped[str] = mapped_column(String(254), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.storage.models.base import Base, UtcDateTime, utcnow
 
-__all__ = ["AlertStateRow", "JobLeaseRow", "JobRunRow"]
+__all__ = ["AlertStateRow", "JobLeaseRow", "JobRunRow", "ProcessPresenceRow"]
 
 
 class JobLeaseRow(Base):
@@ -77,3 +77,15 @@ class AlertStateRow(Base):
     notified_channels: Mapped[str] = mapped_column(String(64), default="")
     last_error: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ProcessPresenceRow(Base):
+    """A process that proves it is alive by an advisory lock (PostgreSQL): only a process
+    named here can be told dead (see gateway.storage.presence)."""
+
+    __tablename__ = "process_presence"
+
+    owner: Mapped[str] = mapped_column(String(128), primary_key=True)
+    host: Mapped[str] = mapped_column(String(128), default="")
+    pid: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.storage.models.base import Base, UtcDateTime, utcnow
 
-__all__ = ["QuarantinedRecordRow", "ReceivedFileRow", "TransferRow"]
+__all__ = ["QuarantinedRecordRow", "ReceivedFileRow", "SnapshotHoldRow", "TransferRow"]
 
 
 class TransferRow(Base):
@@ -39,6 +39,9 @@ class TransferRow(Base):
     # The scheduled run that made it, if any: a run taken over from a dead process marks its
     # transfers still `running` as failed.
     run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The process that made it (gateway.storage.presence): a transfer left `running` by a
+    # process that is gone is marked `interrupted` by the next process that starts one.
+    owner: Mapped[str] = mapped_column(String(128), default="")
 
 
 class ReceivedFileRow(Base):
@@ -72,3 +75,29 @@ class QuarantinedRecordRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     raw: Mapped[str] = mapped_column(Text, default="")  # the record as received, JSON
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SnapshotHoldRow(Base):
+    """A snapshot held for confirmation: it would have cleared or reduced more of a source's
+    open items than its guard allows (a truncated export?). Nothing of it was applied; it
+    waits where it is until accounting or IT confirms it (the next extraction applies it) or
+    rejects it (the next extraction sets it aside)."""
+
+    __tablename__ = "snapshot_holds"
+    __table_args__ = (Index(None, "source", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    transfer_id: Mapped[int] = mapped_column(Integer)  # the extraction that held it
+    status: Mapped[str] = mapped_column(
+        String(16), default="held"
+    )  # held|confirmed|rejected|applied
+    reason: Mapped[str] = mapped_column(Text, default="")
+    figures: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decided_by: Mapped[str] = mapped_column(String(128), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    applied_transfer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -40,6 +40,7 @@ def event_from_row(row: CaseEventRow) -> CaseEvent:
         fees=row.fees_minor,
         commission=row.commission_minor,
         note=row.note,
+        due_on=row.due_on,
     )
 
 
@@ -157,6 +158,7 @@ class CaseRepository:
                 "fees_minor": event.fees,
                 "commission_minor": event.commission,
                 "note": event.note,
+                "due_on": event.due_on,
                 "effect": "applied",
                 "transfer_id": transfer_id,
             },

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, bindparam, delete, select, text, update
+from sqlalchemy import Boolean, Date, bindparam, delete, func, select, text, update
 
 # The raw SQL below is assembled from the constant column names of this module only; every
 # value travels as a bound parameter.
@@ -85,6 +85,7 @@ DEBTOR_COLUMNS: tuple[str, ...] = (
     "phone",
     "language",
     "segment",
+    "sales_rep",
 )
 _TERMINAL_STATES = tuple(sorted(s.value for s in TERMINAL))
 
@@ -529,6 +530,65 @@ class ItemRepository:
             .values(is_open=False, cleared_on=as_of, updated_at=now)
         )
         return int(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+    # --- what a snapshot would take away (its plausibility guard) ------------------------
+
+    def open_totals(self, source: str) -> dict[tuple[str, str], tuple[int, int]]:
+        """(company code, currency) → (open items, open amount) of a source, now."""
+        row = OpenItemRow
+        query = (
+            select(row.company_code, row.currency, func.count(), func.sum(row.open_amount_minor))
+            .where(row.source == source, row.is_open.is_(True))
+            .group_by(row.company_code, row.currency)
+        )
+        return {
+            (code, currency): (int(n), int(amount or 0))
+            for code, currency, n, amount in self.session.execute(query)
+        }
+
+    def snapshot_effect(
+        self, source: str, company_codes: Sequence[str], transfer_id: int, reported_at: datetime
+    ) -> dict[str, tuple[int, int, int, int]]:
+        """Per currency, over the snapshot's company codes, before it clears the items it does
+        not hold: those items (count, open amount); the open amount now of the items it held
+        that were there before it; and the open amount of the items the source reported
+        cleared in it (at `reported_at`)."""
+        row = OpenItemRow
+        where = (
+            row.source == source,
+            row.company_code.in_(list(company_codes)),
+            row.is_open.is_(True),
+        )
+        found: dict[str, list[int]] = {}
+        for currency, n, amount in self.session.execute(
+            select(row.currency, func.count(), func.sum(row.open_amount_minor))
+            .where(*where, row.last_seen_transfer_id != transfer_id)
+            .group_by(row.currency)
+        ):
+            found.setdefault(currency, [0, 0, 0, 0])[:2] = [int(n), int(amount or 0)]
+        for currency, amount in self.session.execute(
+            select(row.currency, func.sum(row.open_amount_minor))
+            .where(
+                *where,
+                row.last_seen_transfer_id == transfer_id,
+                row.first_seen_transfer_id != transfer_id,
+            )
+            .group_by(row.currency)
+        ):
+            found.setdefault(currency, [0, 0, 0, 0])[2] = int(amount or 0)
+        for currency, amount in self.session.execute(
+            select(row.currency, func.sum(row.open_amount_minor))
+            .where(
+                row.source == source,
+                row.company_code.in_(list(company_codes)),
+                row.is_open.is_(False),
+                row.updated_at == reported_at,
+                row.last_seen_transfer_id != transfer_id,
+            )
+            .group_by(row.currency)
+        ):
+            found.setdefault(currency, [0, 0, 0, 0])[3] = int(amount or 0)
+        return {c: (v[0], v[1], v[2], v[3]) for c, v in found.items()}
 
     # --- reading ---------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,6 +63,7 @@ class TransferLog:
         partner: str,
         location: str = "",
         run_id: int | None = None,
+        owner: str = "",
     ) -> TransferRow:
         row = TransferRow(
             run_id=run_id,
@@ -77,6 +78,7 @@ class TransferLog:
             error="",
             summary="",
             started_at=utcnow(),
+            owner=owner,
         )
         self.session.add(row)
         self.session.flush()
@@ -115,6 +117,31 @@ class TransferLog:
         row.summary = summary
         row.finished_at = utcnow()
         return row
+
+    def interrupted(self, alive: Callable[[str], bool | None]) -> list[TransferRow]:
+        """Mark `interrupted` the transfers left `running` by processes that are gone for
+        sure (`alive(owner)` is False); returns them. A transfer of a process that may still
+        live, or whose process cannot be told, is left as it is."""
+        running = self.session.scalars(
+            select(TransferRow).where(TransferRow.status == "running", TransferRow.owner != "")
+        ).all()
+        verdicts: dict[str, bool | None] = {}
+        now = utcnow()
+        marked = []
+        for row in running:
+            if row.owner not in verdicts:
+                verdicts[row.owner] = alive(row.owner)
+            if verdicts[row.owner] is not False:
+                continue
+            row.status = "interrupted"
+            row.finished_at = now
+            row.error = (
+                f"interrupted: the process {row.owner} stopped (killed or crashed) before the "
+                "transfer ended; what it had not committed was rolled back, and the next run "
+                "does it again"
+            )
+            marked.append(row)
+        return marked
 
     def quarantine(
         self, transfer_id: int, partner: str, location: str, records: Sequence[Quarantined]

@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from fastapi import APIRouter
 
 from gateway.web.nav import NavEntry
-from gateway.web.pages import case_page, debtor_sheet, signin, work_list
+from gateway.web.pages import (
+    case_page,
+    debtor_risk,
+    debtor_sheet,
+    kpi_dashboard,
+    notification_settings,
+    signin,
+    work_list,
+)
 
 __all__ = ["PAGES", "Page"]
 
@@ -25,4 +33,9 @@ PAGES: list[Page] = [
     Page(work_list.router, work_list.NAV),
     Page(case_page.router),
     Page(debtor_sheet.router),
+    Page(kpi_dashboard.router, kpi_dashboard.NAV),
+    Page(notification_settings.router, notification_settings.NAV),
 ]
+
+# Modules that add panels to the debtor sheet when imported.
+PANEL_MODULES = (debtor_risk,)
