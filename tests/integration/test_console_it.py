@@ -241,3 +241,21 @@ def test_the_alerts_page_shows_what_fires_and_where_to_act(
         "/ui/transfers?partner=erp&amp;direction=outbound&amp;kind=writeback&amp;status=failed"
         in (page)
     )
+
+
+def test_the_address_of_an_action_opened_again_shows_its_page_without_acting(
+    console: TestClient, store: Store
+) -> None:
+    ivan = signed_in(console, "ivan")
+    transfer = failed_transfer(store, "writeback")
+    again = {
+        f"/ui/transfers/{transfer}/retry": f"/ui/transfers/{transfer}",
+        "/ui/outbox/retry?list=dead&destination=erp": "/ui/outbox?list=dead&destination=erp",
+        "/ui/jobs/daily-cycle/run": "/ui/jobs",
+    }
+    for address, page in again.items():
+        answer = ivan.client.get(address, follow_redirects=False)
+        assert (answer.status_code, answer.headers["location"]) == (303, page)
+    assert dead_letters(store) == 33
+    with store.unit_of_work(read_only=True) as session:
+        assert session.scalar(select(func.count()).select_from(JobRunRow)) == 0

@@ -5,7 +5,7 @@ then run in this process in the background: as POST /v1/jobs/{name}/run does it)
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 
 from gateway.domain.users import OPERATORS
 from gateway.ops.jobs.leases import JobBusy
@@ -94,6 +94,13 @@ def job_runs(name: str, request: Request, user: Operator, store: StoreDep) -> HT
             "first_link": f"/ui/jobs/{name}" if before else "",
         },
     )
+
+
+@router.get("/ui/jobs/{name}/run")
+def after_run(name: str, user: Operator) -> RedirectResponse:
+    """The address a manual run answered on, opened again (a reload, a language switch): the
+    jobs page, without running again."""
+    return RedirectResponse("/ui/jobs", 303)
 
 
 @router.post("/ui/jobs/{name}/run")

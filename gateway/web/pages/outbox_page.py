@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 
 from gateway.domain.users import OPERATORS
 from gateway.i18n import translations
@@ -114,6 +114,14 @@ def _outbox_page(
 @router.get("/ui/outbox")
 def outbox_page(request: Request, user: Operator, store: StoreDep) -> HTMLResponse:
     return _outbox_page(request, store)
+
+
+@router.get("/ui/outbox/retry")
+def after_retry(request: Request, user: Operator) -> RedirectResponse:
+    """The address a retry answered on, opened again (a reload, a language switch): the
+    outbox as it was shown, without retrying again."""
+    query = request.url.query
+    return RedirectResponse("/ui/outbox" + (f"?{query}" if query else ""), 303)
 
 
 @router.post("/ui/outbox/retry")

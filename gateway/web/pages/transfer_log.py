@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 
 from gateway.domain.users import OPERATORS
 from gateway.ops.retry import RETRYABLE_KINDS, RetryRefused, retry_transfer
@@ -165,6 +165,13 @@ def transfer_detail(
     transfer_id: int, request: Request, user: Operator, store: StoreDep
 ) -> HTMLResponse:
     return _transfer_page(request, store, transfer_id)
+
+
+@router.get("/ui/transfers/{transfer_id}/retry")
+def after_retry(transfer_id: int, user: Operator) -> RedirectResponse:
+    """The address a retry answered on, opened again (a reload, a language switch): the
+    transfer's page, without retrying again."""
+    return RedirectResponse(f"/ui/transfers/{transfer_id}", 303)
 
 
 @router.post("/ui/transfers/{transfer_id}/retry")
