@@ -11,6 +11,12 @@ total is above the policy's `second_approval_above` needs the approvals of two d
 (`Decision.by`, compared without regard to case or surrounding blanks). The first approval is
 recorded (and shown in the case's history) without changing the state; the second, by someone
 else, approves. A hold needs a reason.
+
+Only authenticated people count as one of those two: a decision whose `by` was not proven (the
+command line's `--local-admin`, gateway.cli.identity) may approve a case that needs one approval,
+but never gives one of the two approvals a larger case needs. The same user through the API,
+the console and the command line is the same person (the command line records the user's
+name as the API does; the suffix " (cli)" older versions added is ignored when comparing).
 """
 
 from __future__ import annotations
@@ -62,8 +68,9 @@ class Decision:
     kind: EventKind  # APPROVED, HELD, DISMISSED, RECALL or REOPEN
     decision_id: str  # stable id of this decision: the same id twice is one decision
     at: datetime
-    by: str  # who decided (a user name, "cli")
+    by: str  # who decided: a user name (or the command line's local administrator)
     reason: str = ""
+    authenticated: bool = True  # `by` was proven (a token, a session), not just stated
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +88,14 @@ def approval_status(session: Session, case: CaseRow) -> ApprovalStatus:
     return ApprovalStatus(case.approvals_required, approvers)
 
 
+_LEGACY_CLI_SUFFIX = " (cli)"  # how the command line once marked its (unproven) names
+
+
 def _person(name: str) -> str:
-    return name.strip().casefold()
+    person = name.strip().casefold()
+    if person.endswith(_LEGACY_CLI_SUFFIX):
+        person = person.removesuffix(_LEGACY_CLI_SUFFIX).strip()
+    return person
 
 
 def same_person(a: str, b: str) -> bool:
@@ -138,6 +151,11 @@ def _approve(
     approvals = ApprovalRepository(session)
     required = max(case.approvals_required, 1)
     people = {_person(a.approver) for a in approvals.approvals(case.id)}
+    if required > 1 and not decision.authenticated:
+        raise DecisionRefused(
+            f"case {case.reference} needs the approvals of {required} different people, "
+            f"each signed in with their own token: {decision.by} cannot give one of them"
+        )
     if _person(decision.by) in people:
         raise DecisionRefused(
             f"case {case.reference} was already approved by {decision.by}: "
