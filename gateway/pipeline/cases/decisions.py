@@ -10,7 +10,8 @@ Approval follows the policy that made the case (`CaseRow.approvals_required`): a
 total is above the policy's `second_approval_above` needs the approvals of two different people
 (`Decision.by`, compared without regard to case or surrounding blanks). The first approval is
 recorded (and shown in the case's history) without changing the state; the second, by someone
-else, approves. A hold needs a reason.
+else, approves. A hold needs a reason. The agency, when it hears of a decision (a recall
+notice, its webhook), is told "recall by accounting": names of our users never reach it.
 
 Only authenticated people count as one of those two: a decision whose `by` was not proven (the
 command line's `--local-admin`, gateway.cli.identity) may approve a case that needs one approval,
@@ -123,8 +124,17 @@ def decide(
     note = f"{decision.kind.value} by {decision.by}" + (
         f": {decision.reason}" if decision.reason else ""
     )
+    # The agency hears of some decisions (a recall): it is told accounting decided, never who.
+    agency_note = f"{decision.kind.value} by accounting" + (
+        f": {decision.reason}" if decision.reason else ""
+    )
     event = CaseEvent(
-        decision.kind, EventOrigin.CREDITOR, decision.decision_id, decision.at, note=note
+        decision.kind,
+        EventOrigin.CREDITOR,
+        decision.decision_id,
+        decision.at,
+        note=note,
+        agency_note=agency_note,
     )
     updater = CaseUpdater(session, rules, decision.at, webhooks)
     # A repeated decision (same id) is harmless even when the state has moved on since.
