@@ -169,6 +169,11 @@ class AgencyApiConfig(_Section):
     signing_secret: Secret | None = Field(
         default=None, description="HMAC-SHA256 key of X-Signature (use !env or !secret_file)"
     )
+    accept_v1_signatures: bool = Field(
+        default=True,
+        description="deprecated: also accept X-Signature v1, which signs the body only (v2 "
+        "signs method, path, timestamp and body); set false once the agency signs with v2",
+    )
     rate_limit: float = Field(
         default=50.0, gt=0, description="requests per second per API key (and per process)"
     )
