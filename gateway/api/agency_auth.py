@@ -31,6 +31,7 @@ from gateway.agency_signatures import (
 )
 from gateway.api.deps import get_config, get_store
 from gateway.api.limits import RateLimiter, retry_after
+from gateway.api.security import refused_token
 from gateway.config import Config
 from gateway.storage.database import Store
 from gateway.storage.models import utcnow
@@ -98,6 +99,14 @@ def request_target(request: Request) -> str:
     return f"{path}?{query}" if query else path
 
 
+def _refused_key(request: Request, store: Store, config: Config) -> HTTPException:
+    """401, or 429 once the client's address is past its failed authentications."""
+    refused = refused_token(request, store, config, "unknown or revoked API key")
+    if refused.status_code == status.HTTP_401_UNAUTHORIZED:
+        return _unauthorized("unknown or revoked API key")  # the agency API's own challenge
+    return refused
+
+
 def _check_signature(
     request: Request, agency: str, secret: str, body: bytes, required: bool, accept_v1: bool
 ) -> None:
@@ -137,7 +146,7 @@ def agency_client(
         row = AgencyKeys(session).verify(token.strip())
         found = (row.key_id, row.agency, row.scopes, row.last_used_at) if row else None
     if found is None:
-        raise _unauthorized("unknown or revoked API key")
+        raise _refused_key(request, store, config)
     key_id, agency, scopes, last_used = found
     setup = config.agencies.get(agency)
     if setup is None:

@@ -32,12 +32,14 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.api.deps import get_store
+from gateway.api.deps import get_config, get_store
+from gateway.config import Config
 from gateway.domain.users import DECIDERS, OPERATORS, READERS, Role
+from gateway.ops.failed_logins import FailedLogins
 from gateway.storage.database import Store
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.users import Users
@@ -51,6 +53,7 @@ __all__ = [
     "current_user",
     "deciding_user",
     "it_user",
+    "refused_token",
     "snapshot_user",
 ]
 
@@ -88,14 +91,34 @@ def _unauthorized(detail: str, *, invalid: bool) -> HTTPException:
     )
 
 
+def refused_token(request: Request, store: Store, config: Config, detail: str) -> HTTPException:
+    """The answer to a wrong user token or agency key: 401, or 429 with Retry-After once the
+    client's address is past `security.failed_logins.per_address` (gateway.ops.failed_logins).
+    """
+    address = request.client.host if request.client else None
+    throttled = FailedLogins(store, config.model.security.failed_logins).failed(
+        None, address, utcnow()
+    )
+    if throttled is None:
+        return _unauthorized(detail, invalid=True)
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        f"too many failed authentications from this address: retry in {throttled.retry_after} s",
+        headers={"Retry-After": str(throttled.retry_after)},
+    )
+
+
 def current_user(
+    request: Request,
     store: Annotated[Store, Depends(get_store)],
+    config: Annotated[Config, Depends(get_config)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiUser:
     """The user whose token the request carries.
 
     Raises:
-        HTTPException: 401 without a valid token of an active user.
+        HTTPException: 401 without a valid token of an active user; 429 (Retry-After) when
+            the client's address has failed too often (gateway.ops.failed_logins).
     """
     if credentials is None:
         raise _unauthorized(
@@ -105,11 +128,13 @@ def current_user(
         check = Users(session).authenticate(credentials.credentials)
     holder = check.holder
     if not check.well_formed:
-        raise _unauthorized("the bearer token is not a claimbridge user token", invalid=True)
+        raise refused_token(
+            request, store, config, "the bearer token is not a claimbridge user token"
+        )
     if holder is None:
         log.info("user token %s refused (unknown, wrong, revoked or user disabled)", check.token_id)
-        raise _unauthorized(
-            "the token is unknown or revoked, or its user is disabled", invalid=True
+        raise refused_token(
+            request, store, config, "the token is unknown or revoked, or its user is disabled"
         )
     now = utcnow()
     if Users.needs_mark(holder, now):
