@@ -80,7 +80,9 @@ def authenticate(
             _refuse("give either a token or --local-admin, not both")
         return Decider(LOCAL_ADMIN, authenticated=False)
     if not token and sys.stdin.isatty():
-        token = click.prompt("your claimbridge token", hide_input=True, err=True, default="")
+        token = click.prompt(
+            "your claimbridge token", hide_input=True, err=True, default="", show_default=False
+        )
     if not token:
         _refuse(
             f"{what} needs your user token: set CLAIMBRIDGE_TOKEN (or pass --token); "
