@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 from gateway.cli import main
 from gateway.sample import SAMPLE_FACTS
 from tests.conftest import TODAY, set_settle
+from tests.integration.demo_outcome import assert_the_loop_ended_clean
 
 
 @pytest.fixture
@@ -138,9 +139,13 @@ def test_demo_runs_the_whole_loop_and_a_second_time_changes_nothing(
     assert first.exit_code == 0, first.output
     assert "The simulated agency answered with 1 status file(s)." in first.output
     assert "20 events applied" in first.output and "2 delivered" in first.output
+    assert "each export has 4 bad lines (an amount '1.234,5O'" in first.output
+    assert "a line about case CB-9999999, which it never received" in first.output
+    assert_the_loop_ended_clean(cli, folder, first.output)
     second = invoke(cli, "demo", str(folder), "--as-of", TODAY.isoformat())
     assert second.exit_code == 0
     assert second.output.count("nothing new: every input was already processed") == 2
+    assert_the_loop_ended_clean(cli, folder, second.output)
 
 
 def test_the_demo_opens_without_a_missing_rate_warning(cli: CliRunner, tmp_path: Path) -> None:
