@@ -218,6 +218,16 @@ def test_signed_requests(signed_ws: Workspace, store: Store) -> None:
     assert "method, path and query as sent" in other.json()["detail"]
 
 
+def _config_check(workspace: Workspace) -> str:
+    result = CliRunner().invoke(
+        main,
+        ["-c", str(workspace.config_path), "config", "check"],
+        env={"CLAIMBRIDGE_DATABASE_URL": workspace.database_url},
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def test_a_v1_signature_signs_the_body_only_and_is_accepted_only_where_configured(
     signed_ws: Workspace, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -229,6 +239,7 @@ def test_a_v1_signature_signs_the_body_only_and_is_accepted_only_where_configure
     assert _post_signed(http, key, body, v1(SIGNING_SECRET, now, body)) == 201
     assert "agency acme signed a request with the deprecated X-Signature v1" in caplog.text
     assert SIGNING_SECRET not in caplog.text
+    assert "agency acme: still accepts the deprecated X-Signature v1" in _config_check(signed_ws)
     # what v2 closes: the body-only signature holds on another endpoint
     batch = json.dumps({"events": [EVENT]}).encode()
     assert _post_signed(http, key, batch, v1(SIGNING_SECRET, now, batch), EVENTS + "/batch") == 200
@@ -245,6 +256,7 @@ def test_a_v1_signature_signs_the_body_only_and_is_accepted_only_where_configure
         )
     )
     strict = TestClient(create_app(signed_ws.config(), store))
+    assert "accepts the deprecated X-Signature v1" not in _config_check(signed_ws)
     headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "k-strict"}
     refused = strict.post(
         EVENTS, content=body, headers={**headers, "X-Signature": v1(SIGNING_SECRET, now, body)}

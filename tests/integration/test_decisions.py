@@ -12,6 +12,7 @@ from gateway.pipeline import Step, run_cycle
 from gateway.pipeline.cases.decisions import Decision, DecisionRefused, decide
 from gateway.storage.database import Store
 from gateway.storage.models import CaseEventRow, CaseRow, OutboxMessageRow
+from gateway.storage.repositories.policies import ApprovalRepository
 from tests.conftest import Workspace
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -97,3 +98,22 @@ def test_a_decision_that_does_not_fit_the_state_is_refused(
     run_cycle(workspace.context(store), (Step.EXTRACT, Step.SELECT, Step.HANDOVER))
     with pytest.raises(DecisionRefused, match="CB-0000001 is submitted: it cannot be approved"):
         act(workspace, store, "CB-0000001", EventKind.APPROVED, "late")
+
+
+def test_an_approval_the_old_command_line_recorded_is_its_user_s(
+    workspace: Workspace, store: Store
+) -> None:
+    """Before tokens, the command line recorded "alice (cli)": alice cannot add a second
+    approval to it through the API or the console."""
+    workspace.config_path.write_text(
+        workspace.config_path.read_text().replace(
+            "approval: automatic", 'approval: {mode: manual, second_approval_above: "0.00"}'
+        )
+    )
+    run_cycle(workspace.context(store), (Step.EXTRACT, Step.SELECT))
+    with store.unit_of_work() as session:
+        row = session.scalars(select(CaseRow).where(CaseRow.reference == "CB-0000001")).one()
+        ApprovalRepository(session).add(row.id, "cli:old", "alice (cli)", NOW)
+    with pytest.raises(DecisionRefused, match="already approved by alice"):
+        act(workspace, store, "CB-0000001", EventKind.APPROVED, "api:alice:1")
+    assert case(store, "CB-0000001").state == "selected"

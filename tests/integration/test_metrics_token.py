@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 
 import pytest
+from click.testing import CliRunner
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
 from gateway.api.ops_app import create_ops_app
+from gateway.cli import main
 from gateway.config import ConfigError, load_config
 from gateway.storage.database import Store
 from tests.conftest import Workspace
@@ -77,3 +79,21 @@ def test_the_metrics_token_is_never_written_in_the_file(workspace: Workspace) ->
         load_config(workspace.config_path, environ={})
     assert "security.metrics_token" in str(refused.value)
     assert "!env" in str(refused.value) and TOKEN not in str(refused.value)
+
+
+def test_config_check_says_whether_metrics_need_a_token(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAIMBRIDGE_DATABASE_URL", workspace.database_url)
+
+    def check() -> str:
+        result = CliRunner().invoke(main, ["-c", str(workspace.config_path), "config", "check"])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "security: /metrics is open (no metrics_token)" in check()
+    with_metrics_token(workspace)
+    checked = check()
+    assert "security: /metrics needs the metrics token" in checked
+    assert "10 per user name and 50 per address in 900 s" in checked
+    assert TOKEN not in checked
