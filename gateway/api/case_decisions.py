@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from gateway.api.agency_auth import raw_body
 from gateway.api.cases import Approval, Approvals, case_or_404
 from gateway.api.deps import ConfigDep, WriteSession
-from gateway.api.idempotency import run_idempotent
+from gateway.api.idempotency import RequestTarget, check_key, run_idempotent
 from gateway.api.security import DecidingUser
 from gateway.config import Config
 from gateway.domain.cases import CaseState
@@ -36,8 +36,6 @@ __all__ = ["DecisionAnswer", "DecisionRequest", "decision_id", "router"]
 
 router = APIRouter(prefix="/v1/cases", tags=["cases (accounting)"])
 
-MAX_IDEMPOTENCY_KEY = 200
-
 
 def idempotency_key(
     key: Annotated[
@@ -49,19 +47,7 @@ def idempotency_key(
         ),
     ] = None,
 ) -> str:
-    if key is None or not key.strip():
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            "the `Idempotency-Key` header is required on every POST (e.g. a new UUID per "
-            "decision; repeat it when you repeat the request)",
-        )
-    if len(key) > MAX_IDEMPOTENCY_KEY:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            f"the `Idempotency-Key` header is {len(key)} characters long; at most "
-            f"{MAX_IDEMPOTENCY_KEY} are accepted",
-        )
-    return key
+    return check_key(key)
 
 
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]
@@ -75,6 +61,7 @@ class DecisionRequest(BaseModel):
 
 Reason = Annotated[DecisionRequest | None, Body()]
 RawBody = Annotated[bytes, Depends(raw_body)]
+Target = Annotated[RequestTarget, Depends(RequestTarget.of)]
 
 
 class DecisionAnswer(BaseModel):
@@ -106,16 +93,20 @@ def _decide(
     user: str,
     key: str,
     request: DecisionRequest | None,
+    target: RequestTarget,
     body: bytes,
 ) -> Response:
-    """Decide once per (user, Idempotency-Key): a repeat with the same key and body gets the
-    first answer again (header `Idempotent-Replayed: true`), another body with it a 422."""
+    """Decide once per (user, Idempotency-Key): a repeat with the same key, path and body gets
+    the first answer again (header `Idempotent-Replayed: true`); the key on another path (a
+    recall of another case) or with another body is refused with 422."""
 
     def produce() -> tuple[int, Any]:
         answer = _decision(session, config, reference, kind, user, key, request)
         return 200, answer.model_dump(mode="json")
 
-    return run_idempotent(session, client=f"user:{user}", key=key, body=body, produce=produce)
+    return run_idempotent(
+        session, client=f"user:{user}", key=key, target=target, body=body, produce=produce
+    )
 
 
 def _decision(
@@ -170,6 +161,7 @@ def _decision(
 
 _RESPONSES: dict[int | str, dict[str, str]] = {
     400: {"description": "no Idempotency-Key"},
+    422: {"description": "Idempotency-Key already used for another request (path or body)"},
     404: {"description": "no such case"},
     409: {"description": "the decision does not fit the case's state (the message says why)"},
 }
@@ -190,16 +182,20 @@ def approve(
     session: WriteSession,
     config: ConfigDep,
     raw: RawBody,
+    target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.APPROVED, user, key, body, raw)
+    return _decide(session, config, reference, EventKind.APPROVED, user, key, body, target, raw)
 
 
 @router.post(
     "/{reference}/hold",
     response_model=DecisionAnswer,
     summary="Hold a proposed case back (approve it later); a reason is required",
-    responses={**_RESPONSES, 422: {"description": "no reason"}},
+    responses={
+        **_RESPONSES,
+        422: {"description": "no reason, or Idempotency-Key already used for another request"},
+    },
 )
 def hold(
     reference: str,
@@ -208,9 +204,10 @@ def hold(
     session: WriteSession,
     config: ConfigDep,
     raw: RawBody,
+    target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.HELD, user, key, body, raw)
+    return _decide(session, config, reference, EventKind.HELD, user, key, body, target, raw)
 
 
 @router.post(
@@ -226,9 +223,10 @@ def dismiss(
     session: WriteSession,
     config: ConfigDep,
     raw: RawBody,
+    target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.DISMISSED, user, key, body, raw)
+    return _decide(session, config, reference, EventKind.DISMISSED, user, key, body, target, raw)
 
 
 @router.post(
@@ -246,9 +244,10 @@ def recall(
     session: WriteSession,
     config: ConfigDep,
     raw: RawBody,
+    target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.RECALL, user, key, body, raw)
+    return _decide(session, config, reference, EventKind.RECALL, user, key, body, target, raw)
 
 
 @router.post(
@@ -264,6 +263,7 @@ def reopen(
     session: WriteSession,
     config: ConfigDep,
     raw: RawBody,
+    target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.REOPEN, user, key, body, raw)
+    return _decide(session, config, reference, EventKind.REOPEN, user, key, body, target, raw)
