@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from gateway.api.agency_auth import raw_body
 from gateway.api.cases import Approval, Approvals, case_or_404
-from gateway.api.deps import ConfigDep, WriteSession
+from gateway.api.deps import ConfigDep, StoreDep
 from gateway.api.idempotency import run_idempotent
 from gateway.api.security import DecidingUser
 from gateway.config import Config
@@ -29,6 +29,7 @@ from gateway.domain.cases import CaseState
 from gateway.domain.events import EventKind
 from gateway.pipeline.cases.decisions import Decision, DecisionRefused, decide
 from gateway.pipeline.cases.webhooks import subscriptions
+from gateway.storage.database import Store
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.policies import ApprovalRepository
 
@@ -99,7 +100,7 @@ def decision_id(user: str, key: str) -> str:
 
 
 def _decide(
-    session: Session,
+    store: Store,
     config: Config,
     reference: str,
     kind: EventKind,
@@ -109,13 +110,17 @@ def _decide(
     body: bytes,
 ) -> Response:
     """Decide once per (user, Idempotency-Key): a repeat with the same key and body gets the
-    first answer again (header `Idempotent-Replayed: true`), another body with it a 422."""
+    first answer again (header `Idempotent-Replayed: true`), another body with it a 422. One
+    unit of work, run again whole if the database aborts it to break a deadlock."""
 
-    def produce() -> tuple[int, Any]:
-        answer = _decision(session, config, reference, kind, user, key, request)
-        return 200, answer.model_dump(mode="json")
+    def work(session: Session) -> Response:
+        def produce() -> tuple[int, Any]:
+            answer = _decision(session, config, reference, kind, user, key, request)
+            return 200, answer.model_dump(mode="json")
 
-    return run_idempotent(session, client=f"user:{user}", key=key, body=body, produce=produce)
+        return run_idempotent(session, client=f"user:{user}", key=key, body=body, produce=produce)
+
+    return store.transact(work)
 
 
 def _decision(
@@ -187,12 +192,12 @@ def approve(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.APPROVED, user, key, body, raw)
+    return _decide(store, config, reference, EventKind.APPROVED, user, key, body, raw)
 
 
 @router.post(
@@ -205,12 +210,12 @@ def hold(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.HELD, user, key, body, raw)
+    return _decide(store, config, reference, EventKind.HELD, user, key, body, raw)
 
 
 @router.post(
@@ -223,12 +228,12 @@ def dismiss(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.DISMISSED, user, key, body, raw)
+    return _decide(store, config, reference, EventKind.DISMISSED, user, key, body, raw)
 
 
 @router.post(
@@ -243,12 +248,12 @@ def recall(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.RECALL, user, key, body, raw)
+    return _decide(store, config, reference, EventKind.RECALL, user, key, body, raw)
 
 
 @router.post(
@@ -261,9 +266,9 @@ def reopen(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.REOPEN, user, key, body, raw)
+    return _decide(store, config, reference, EventKind.REOPEN, user, key, body, raw)

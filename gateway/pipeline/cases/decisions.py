@@ -11,6 +11,10 @@ total is above the policy's `second_approval_above` needs the approvals of two d
 (`Decision.by`, compared without regard to case or surrounding blanks). The first approval is
 recorded (and shown in the case's history) without changing the state; the second, by someone
 else, approves. A hold needs a reason.
+
+A decision locks its case first (`CaseUpdater.lock`), so concurrent decisions on one case are
+taken one after the other, each on the state the previous one left; the database refuses a
+second approval of one case by the same person (`case_approvals.approver_key`) even so.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.pipeline.cases.updates import Applied, CaseUpdater
 from gateway.pipeline.cases.webhooks import Subscriptions
 from gateway.storage.models import CaseRow
-from gateway.storage.repositories.policies import ApprovalRepository
+from gateway.storage.repositories.policies import ApprovalRepository, approver_key
 
 __all__ = [
     "ApprovalStatus",
@@ -82,7 +86,7 @@ def approval_status(session: Session, case: CaseRow) -> ApprovalStatus:
 
 
 def _person(name: str) -> str:
-    return name.strip().casefold()
+    return approver_key(name)
 
 
 def same_person(a: str, b: str) -> bool:
@@ -106,6 +110,11 @@ def decide(
     allowed = _ALLOWED.get(decision.kind)
     if allowed is None:
         raise DecisionRefused(f"{decision.kind.value} is not a decision of accounting")
+    updater = CaseUpdater(session, rules, decision.at, webhooks)
+    # Decided on the case as it is once no one else can change it: of two people approving
+    # at once, the second sees the first's approval (and approves), and one person deciding
+    # twice at once is refused the second time.
+    updater.lock([case])
     state = CaseState(case.state)
     note = f"{decision.kind.value} by {decision.by}" + (
         f": {decision.reason}" if decision.reason else ""
@@ -113,7 +122,6 @@ def decide(
     event = CaseEvent(
         decision.kind, EventOrigin.CREDITOR, decision.decision_id, decision.at, note=note
     )
-    updater = CaseUpdater(session, rules, decision.at, webhooks)
     # A repeated decision (same id) is harmless even when the state has moved on since.
     if updater.cases.has_event(case.id, event):
         return Applied(duplicate=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway.storage.models import CaseApprovalRow, PolicyVersionRow, SelectionRunRow
 
-__all__ = ["ApprovalRepository", "PolicyRepository"]
+__all__ = ["ApprovalRepository", "PolicyRepository", "approver_key"]
 
 
 class PolicyRepository:
@@ -89,6 +89,12 @@ class PolicyRepository:
         ).first()
 
 
+def approver_key(name: str) -> str:
+    """A person as the four-eyes rule compares people: without regard to case or surrounding
+    blanks ("Alice " and "alice" are one person)."""
+    return name.strip().casefold()
+
+
 class ApprovalRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -103,9 +109,20 @@ class ApprovalRepository:
         )
 
     def add(self, case_id: int, decision_id: str, approver: str, at: datetime) -> None:
+        """Record `approver`'s approval.
+
+        Raises:
+            IntegrityError: the person approved the case already (the unique
+                (case_id, approver_key)): the caller locks the case and checks first, so this
+                is the database's guard, not the way the rule is told to a person.
+        """
         self.session.add(
             CaseApprovalRow(
-                case_id=case_id, decision_id=decision_id, approver=approver, approved_at=at
+                case_id=case_id,
+                decision_id=decision_id,
+                approver=approver,
+                approver_key=approver_key(approver),
+                approved_at=at,
             )
         )
         self.session.flush()
