@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from simulators.agency.events import unit
+
 __all__ = ["FileAgencySimulator", "HandedOverCase"]
 
 STATUS_COLUMNS = (
@@ -35,7 +37,6 @@ STATUS_COLUMNS = (
     "note",
 )
 COMMISSION = Decimal("0.15")
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,8 @@ class FileAgencySimulator:
         def event(
             case: HandedOverCase, n: int, status: str, note: str = "", **money: Decimal
         ) -> list[str]:
-            amounts = {k: format(v.quantize(CENT), "f") for k, v in money.items()}
+            cent = unit(case.currency)
+            amounts = {k: format(v.quantize(cent, ROUND_HALF_UP), "f") for k, v in money.items()}
             paid = status == "PAY"
             return [
                 f"{self.name}-{case.reference}-{n}",
@@ -137,14 +139,15 @@ class FileAgencySimulator:
             ]
 
         for index, case in enumerate(cases):
+            cent = unit(case.currency)  # no amount finer than the currency has (1 JPY)
             pattern = index % 7
             if pattern == 4:
                 rows.append(event(case, 1, "REJ", "no collection for debtors in this country"))
                 continue
             rows.append(event(case, 1, "ACK"))
             if pattern == 0:  # paid in full with interest and the flat fee; lines out of order
-                interest = (case.total * Decimal("0.0125")).quantize(CENT, ROUND_HALF_UP)
-                fees = Decimal("40.00")
+                interest = (case.total * Decimal("0.0125")).quantize(cent, ROUND_HALF_UP)
+                fees = Decimal("40.00").quantize(cent)
                 rows.append(event(case, 2, "WIP", "first reminder sent"))
                 payment = event(
                     case,
@@ -155,12 +158,12 @@ class FileAgencySimulator:
                     principal=case.total,
                     interest=interest,
                     fees=fees,
-                    commission=(case.total * COMMISSION).quantize(CENT, ROUND_HALF_UP),
+                    commission=case.total * COMMISSION,
                 )
                 closing = event(case, 4, "PAID", "paid in full")
                 rows.extend([closing, payment])  # listed in the wrong order, dated right
             elif pattern == 1:  # a first instalment, then a payment plan
-                part = min(Decimal("150.00"), case.total / 2).quantize(CENT)
+                part = min(Decimal("150.00"), case.total / 2).quantize(cent)
                 rows.append(event(case, 2, "WIP"))
                 rows.append(
                     event(
@@ -170,7 +173,7 @@ class FileAgencySimulator:
                         "first instalment",
                         amount=part,
                         principal=part,
-                        commission=(part * COMMISSION).quantize(CENT, ROUND_HALF_UP),
+                        commission=part * COMMISSION,
                     )
                 )
                 rows.append(event(case, 4, "PLAN", "6 monthly instalments agreed"))
@@ -181,7 +184,7 @@ class FileAgencySimulator:
                 rows.extend([line, line])
                 rows.append(event(case, 3, "LEGAL", "court order applied for"))
             elif pattern == 5:  # part paid, then insolvency
-                part = min(Decimal("500.00"), case.total / 2).quantize(CENT)
+                part = min(Decimal("500.00"), case.total / 2).quantize(cent)
                 rows.append(event(case, 2, "WIP"))
                 rows.append(
                     event(
@@ -190,7 +193,7 @@ class FileAgencySimulator:
                         "PAY",
                         amount=part,
                         principal=part,
-                        commission=(part * COMMISSION).quantize(CENT, ROUND_HALF_UP),
+                        commission=part * COMMISSION,
                     )
                 )
                 rows.append(event(case, 4, "UNC", "debtor insolvent, proceedings opened"))

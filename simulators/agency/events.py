@@ -24,10 +24,11 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from gateway.domain.money import currency_digits
+
 __all__ = ["AgencyCase", "EventStream", "Posting", "event_stream", "payment_after_recall"]
 
 COMMISSION = Decimal("0.15")
-CENT = Decimal("0.01")
 STORYLINES = ("paid", "plan", "uncollectible", "reversal", "rejected", "dispute", "message")
 
 
@@ -74,8 +75,14 @@ class EventStream:
         return {e["event_id"]: e for e in self.events}
 
 
-def _money(value: Decimal) -> str:
-    return format(value.quantize(CENT, ROUND_HALF_UP), "f")
+def unit(currency: str) -> Decimal:
+    """The smallest amount of `currency` (0.01 EUR, 1 JPY, 0.001 KWD): an agency reports
+    no amount finer than its currency has."""
+    return Decimal(1).scaleb(-currency_digits(currency))
+
+
+def _money(value: Decimal, currency: str) -> str:
+    return format(value.quantize(unit(currency), ROUND_HALF_UP), "f")
 
 
 class _Case:
@@ -94,7 +101,7 @@ class _Case:
             "occurred_at": self.at.isoformat(),
         }
         if money:
-            event.update({k: _money(v) for k, v in money.items()})
+            event.update({k: _money(v, self.case.currency) for k, v in money.items()})
             event["currency"] = self.case.currency
         if note:
             event["note"] = note
@@ -108,8 +115,9 @@ class _Case:
         interest: Decimal = Decimal(0),
         fees: Decimal = Decimal(0),
     ) -> dict[str, Any]:
-        principal = principal.quantize(CENT, ROUND_HALF_UP)
-        interest, fees = interest.quantize(CENT), fees.quantize(CENT)
+        cent = unit(self.case.currency)
+        principal = principal.quantize(cent, ROUND_HALF_UP)
+        interest, fees = interest.quantize(cent, ROUND_HALF_UP), fees.quantize(cent, ROUND_HALF_UP)
         return self.add(
             "payment",
             note,
@@ -117,36 +125,37 @@ class _Case:
             principal=principal,
             interest=interest,
             fees=fees,
-            commission=(principal * COMMISSION).quantize(CENT, ROUND_HALF_UP),
+            commission=principal * COMMISSION,
         )
 
 
 def _story(c: _Case, storyline: str, rng: random.Random) -> None:
     total = c.case.total
+    cent = unit(c.case.currency)
     if storyline == "rejected":
         c.add("rejected", "no collection for debtors in this country")
         return
     c.add("accepted")
     if storyline == "paid":
         c.add("in_progress", "first reminder sent")
-        interest = (total * Decimal("0.0125")).quantize(CENT, ROUND_HALF_UP)
+        interest = (total * Decimal("0.0125")).quantize(cent, ROUND_HALF_UP)
         c.pay(total, "bank transfer", interest=interest, fees=Decimal("40.00"))
         c.add("paid", "paid in full")
     elif storyline == "plan":
         c.add("payment_plan", "6 monthly instalments agreed")
-        share = (total / 6).quantize(CENT, ROUND_HALF_UP)
+        share = (total / 6).quantize(cent, ROUND_HALF_UP)
         for month in range(1, rng.randint(2, 3) + 1):
             c.pay(share, f"instalment {month} of 6")
     elif storyline == "reversal":
         c.add("in_progress")
-        part = min(Decimal("250.00"), total / 2)
+        part = min(Decimal("250.00"), total / 2).quantize(cent, ROUND_HALF_UP)
         c.pay(part, "direct debit")
         c.add(
             "payment_reversal",
             "direct debit returned by the bank",
-            amount=part.quantize(CENT),
-            principal=part.quantize(CENT),
-            commission=(part * COMMISSION).quantize(CENT, ROUND_HALF_UP),
+            amount=part,
+            principal=part,
+            commission=part * COMMISSION,
         )
         c.add("in_progress", "new reminder after the returned debit")
     elif storyline == "uncollectible":
@@ -226,15 +235,16 @@ def payment_after_recall(
 ) -> dict[str, Any]:
     """A payment the debtor made after claimbridge recalled the case (the agency had not read
     the recall yet): claimbridge records it and flags the case for attention."""
-    paid = (amount if amount is not None else min(Decimal("50.00"), case.total)).quantize(CENT)
+    paid = amount if amount is not None else min(Decimal("50.00"), case.total)
+    paid = paid.quantize(unit(case.currency), ROUND_HALF_UP)
     return {
         "event_id": f"{agency}-{case.reference}-after-recall",
         "case_reference": case.reference,
         "kind": "payment",
         "occurred_at": (recalled_at + delay).isoformat(),
-        "amount": _money(paid),
-        "principal": _money(paid),
-        "commission": _money(paid * COMMISSION),
+        "amount": _money(paid, case.currency),
+        "principal": _money(paid, case.currency),
+        "commission": _money(paid * COMMISSION, case.currency),
         "currency": case.currency,
         "note": "debtor paid after the recall",
     }

@@ -14,7 +14,7 @@ from typing import Literal
 import click
 
 from gateway.cli.main import as_of_date, as_of_option
-from gateway.pipeline import summary_lines
+from gateway.pipeline import RunSummary, summary_lines, summary_totals
 from gateway.rules.rates import shipped_rates
 from simulators.demo.api_run import run_api_demo
 from simulators.demo.erps import DEMO_ERPS
@@ -65,6 +65,7 @@ def demo(folder: Path, as_of: object, erp: str, agency: str, pull: bool) -> None
     click.echo("")
     click.echo("Second cycle:")
     click.echo("\n".join(summary_lines(result.second)))
+    _on_purpose(erp, (result.first, result.second), agency_file=True)
     click.echo("")
     click.echo(f"Look at: {result.look_at},")
     click.echo(f"         {result.folder}/agency (what went to and came from the agency),")
@@ -74,6 +75,25 @@ def demo(folder: Path, as_of: object, erp: str, agency: str, pull: bool) -> None
     _console_hint(result.folder)
     if result.first.failed or result.second.failed:
         sys.exit(1)
+
+
+def _on_purpose(erp: str, cycles: tuple[RunSummary, ...], agency_file: bool = False) -> None:
+    """Say which quarantined records the demo's partners sent on purpose, and where to see
+    why each was set aside (the rest of the loop goes on without them)."""
+    totals = [summary_totals(cycle) for cycle in cycles]
+    lines: list[str] = []
+    said = DEMO_ERPS[erp].quarantined_on_purpose
+    if said and any(t["records_quarantined"] for t in totals):
+        lines.append(f"  the {erp} ERP's records: {said};")
+    if agency_file and any(t["events_quarantined"] for t in totals):
+        lines.append(
+            "  the agency's status file: a line about case CB-9999999, which it never received;"
+        )
+    if lines:
+        click.echo("")
+        click.echo("Quarantined on purpose (bad input is set aside with its reason):")
+        click.echo("\n".join(lines))
+        click.echo("  `claimbridge transfers show ID` lists a transfer's records and why.")
 
 
 def _demo_date() -> date:
@@ -113,6 +133,7 @@ def _api_demo(folder: Path, as_of: date, erp: str, mode: Literal["push", "pull"]
     click.echo("")
     click.echo("Second cycle:")
     click.echo("\n".join(summary_lines(result.second)))
+    _on_purpose(erp, (result.first, result.second))
     click.echo("")
     click.echo(
         f"The agency received {result.webhooks} signed webhooks and {result.notices} notices."

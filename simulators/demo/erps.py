@@ -41,6 +41,9 @@ class DemoErp:
     running: Callable[[Path, date], AbstractContextManager[None]] = lambda f, d: nullcontext()
     # Where to see what the ERP received.
     look_at: str = "{folder}/erp/writeback (what the ERP imports)"
+    # The records of this ERP's data the extraction quarantines on purpose, in words ("" if
+    # none): the demo shows that bad input is set aside with its reason and the rest goes on.
+    quarantined_on_purpose: str = ""
 
 
 def _csv_next_day(folder: Path, today: date) -> bool:
@@ -58,6 +61,10 @@ DEMO_ERPS: dict[str, DemoErp] = {
         "an ERP that drops open-items exports (CSV) in a folder",
         prepare=lambda folder, today: None,
         next_day=_csv_next_day,
+        quarantined_on_purpose=(
+            "each export has 4 bad lines (an amount '1.234,5O', 31 February, the currency "
+            "'EURO', an item listed twice with two amounts)"
+        ),
     ),
     "sap": DemoErp(
         "sap",
@@ -65,6 +72,10 @@ DEMO_ERPS: dict[str, DemoErp] = {
         prepare=sap_prepare,
         next_day=sap_next_day,
         look_at="{folder}/erp/sap-simulator.json (the SAP system's blocks, notes and postings)",
+        quarantined_on_purpose=(
+            "3 customers (one per company code) are in the authorization group VIP, which "
+            "claimbridge's RFC user may not display (SAP answers F2/543)"
+        ),
     ),
     "tryton": DemoErp(
         "tryton",

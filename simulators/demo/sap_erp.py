@@ -73,6 +73,9 @@ def sap_prepare(folder: Path, today: date) -> None:
     SimulatedSap.create(
         base_date=today,
         customers_per_company_code=CUSTOMERS_PER_COMPANY_CODE,
+        # A customer blocked for posting would turn the agency's payments on its cases into
+        # dead letters (the SAP tests show that); the demo's loop ends clean.
+        posting_blocks=False,
         path=folder / STATE_FILE,
     )
 

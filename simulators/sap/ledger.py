@@ -210,8 +210,11 @@ class Ledger:
         customers_per_company_code: int,
         items_per_customer: float,
         fixed_items: bool,
+        posting_blocks: bool = True,
     ) -> None:
         self.seed = seed
+        # Whether a customer now and then is blocked for posting (F5/351 on a payment).
+        self.posting_blocks = posting_blocks
         self.base_date = base_date
         self.customers = customers_per_company_code
         self.mean_items = items_per_customer
@@ -302,7 +305,7 @@ class Ledger:
             "email": f"ar@{slug}.example" if not person else f"{slug}@mail.example",
             "vat": vat,
             "auth_group": "VIP" if customer.index % 509 == 17 else "",
-            "posting_block": "X" if customer.index % 487 == 5 else "",
+            "posting_block": "X" if self.posting_blocks and customer.index % 487 == 5 else "",
         }
 
     # --- items -----------------------------------------------------------------------------

@@ -60,6 +60,9 @@ class SimState:
     customers_per_company_code: int
     items_per_customer: float
     fixed_items: bool
+    # A customer now and then blocked for posting (its payments refused: F5/351); off in the
+    # demo's system, whose loop ends clean.
+    posting_blocks: bool = True
     users: dict[str, str] = field(default_factory=lambda: {DEFAULT_USER: DEFAULT_PASSWORD})
     # What the RFC user is not authorized for (S_RFC functions, F_BKPF_BUK company codes,
     # F_BKPF_BEK customer authorization groups).

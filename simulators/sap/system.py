@@ -68,6 +68,7 @@ class SimulatedSap:
             state.customers_per_company_code,
             state.items_per_customer,
             state.fixed_items,
+            state.posting_blocks,
         )
         # Without credentials the simulator logs its default user on (tests, the demo).
         self.user = (user or DEFAULT_USER).upper()
@@ -96,6 +97,7 @@ class SimulatedSap:
         customers_per_company_code: int = 1_500,
         items_per_customer: float = 12.0,
         fixed_items: bool = False,
+        posting_blocks: bool = True,
         path: Path | None = None,
         user: str | None = None,
         password: str | None = None,
@@ -112,6 +114,7 @@ class SimulatedSap:
                 customers_per_company_code=customers_per_company_code,
                 items_per_customer=items_per_customer,
                 fixed_items=fixed_items,
+                posting_blocks=posting_blocks,
                 path=path,
             )
             state.save()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from simulators.tryton.config import tryton_config, tryton_source_section
@@ -42,8 +42,10 @@ def tryton_prepare(folder: Path, today: date) -> None:
 
 @contextmanager
 def tryton_running(folder: Path, today: date) -> Iterator[None]:
-    """The demo's Tryton server, on its port (another one if that is taken now)."""
+    """The demo's Tryton server, on its port (another one if that is taken now), its books
+    open for every day the run may date a move on."""
     home = _home(folder)
+    _open_books(folder, home, today)
     if not _port_free(home.port):
         old = home.url(DATABASE)
         home.port = free_port()
@@ -67,6 +69,21 @@ def tryton_next_day(folder: Path, today: date) -> bool:
     _home(folder).pay(DATABASE, int(facts["invoices"][DIRECT_PAYER]["id"]), today)
     marker.write_text(today.isoformat(), encoding="utf-8")
     return True
+
+
+def _open_books(folder: Path, home: TrytonHome, today: date) -> None:
+    """The business date may lie in the past (the demo's is the last day the shipped rates
+    cover), but the agency's payments are dated when it reports them (now, in UTC) and are
+    written back with that date: Tryton books a move only in a period of a fiscal year. Opens
+    the years needed through tomorrow (a run that crosses midnight), once."""
+    facts_path = folder / FOLDER / FACTS
+    facts = json.loads(facts_path.read_text(encoding="utf-8"))
+    until = date.fromisoformat(facts.get("books_until", facts["as_of"]))
+    through = max(today, datetime.now(UTC).date()) + timedelta(days=1)
+    if until >= through:
+        return
+    facts["books_until"] = home.open_books(DATABASE, through).isoformat()
+    facts_path.write_text(json.dumps(facts, indent=2), encoding="utf-8")
 
 
 def _port_free(port: int) -> bool:

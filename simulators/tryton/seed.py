@@ -4,6 +4,7 @@ its own process, so that claimbridge itself never loads Tryton:
 
     python -m simulators.tryton.seed seed -c trytond.conf -d NAME --as-of 2026-11-20
     python -m simulators.tryton.seed pay -c trytond.conf -d NAME --invoice 7 --date 2026-11-20
+    python -m simulators.tryton.seed books -c trytond.conf -d NAME --through 2027-01-15
 
 `seed` creates a company (EUR, with USD and GBP and their rates, and the currency-exchange
 accounts), the English chart of accounts, a fiscal year with monthly periods, a three-level
@@ -15,6 +16,12 @@ simulators/tryton/facts.py).
 
 `pay` records a payment of an invoice by its debtor, with the bank payment method (a direct
 payment, seen by claimbridge as the line being reconciled).
+
+`books` opens the fiscal years (with their monthly periods) that the books need to take moves
+dated up to `--through`, as an accountant opens next year's books: Tryton refuses a payment
+dated in no period ("you must create a period for the date"). The demo opens them for the
+days it runs on: its business date may lie in the past (the last day the shipped reference
+rates cover), while the agency reports, and claimbridge writes back, what happens today.
 """
 
 from __future__ import annotations
@@ -120,7 +127,8 @@ def seed(config_file: str, database: str, as_of: date) -> dict[str, Any]:
     )
     configuration.save()
 
-    _fiscal_year(company, as_of)
+    books_until = _month_end(as_of + timedelta(days=90))
+    _fiscal_year(company, _month_start(as_of - timedelta(days=220)), books_until)
 
     procedure = Model.get("account.dunning.procedure")(name="Standard reminders")
     for sequence, days in LEVELS:
@@ -247,29 +255,29 @@ def seed(config_file: str, database: str, as_of: date) -> dict[str, Any]:
     return {
         "company": company.id,
         "as_of": as_of.isoformat(),
+        "books_until": books_until.isoformat(),
         "customers": customers,
         "invoices": invoices,
         "payment_methods": methods,
     }
 
 
-def _fiscal_year(company: Any, as_of: date) -> None:
+def _fiscal_year(company: Any, start: date, end: date) -> None:
+    """A fiscal year from `start` to `end`, with its own move and invoice numbering (Tryton
+    wants one move sequence per fiscal year) and monthly periods."""
     from proteus import Model
 
     strict = Model.get("ir.sequence.strict")
     kinds = Model.get("ir.sequence.type")
     year = Model.get("account.fiscalyear")(
-        name=f"FY {as_of.year}",
-        start_date=_month_start(as_of - timedelta(days=220)),
-        end_date=_month_end(as_of + timedelta(days=90)),
-        company=company,
+        name=f"FY {start:%Y-%m}", start_date=start, end_date=end, company=company
     )
     (move_kind,) = kinds.find([("name", "=", "Account Move")], limit=1)
-    moves = strict(name="Moves", sequence_type=move_kind, company=company)
+    moves = strict(name=f"Moves {start:%Y-%m}", sequence_type=move_kind, company=company)
     moves.save()
     year.move_sequence = moves
     (invoice_kind,) = kinds.find([("name", "=", "Invoice")], limit=1)
-    numbers = strict(name="Invoices", sequence_type=invoice_kind, company=company)
+    numbers = strict(name=f"Invoices {start:%Y-%m}", sequence_type=invoice_kind, company=company)
     numbers.save()
     (sequences,) = year.invoice_sequences
     sequences.out_invoice_sequence = numbers
@@ -278,6 +286,26 @@ def _fiscal_year(company: Any, as_of: date) -> None:
     sequences.in_credit_note_sequence = numbers
     year.save()
     year.click("create_period")
+
+
+def open_books(config_file: str, database: str, through: date) -> date:
+    """Open fiscal years after the last one until moves dated `through` have a period (each
+    year twelve months at most, the last one ending three months after `through`); returns
+    the last day the books now cover."""
+    _connect(config_file, database)
+    from proteus import Model
+
+    (company,) = Model.get("company.company").find([], limit=1)
+    years = Model.get("account.fiscalyear").find(
+        [("company", "=", company.id)], order=[("end_date", "DESC")], limit=1
+    )
+    until: date = years[0].end_date
+    last = _month_end(through + timedelta(days=90))
+    while until < through:
+        start = until + timedelta(days=1)
+        until = min(_month_end(start + timedelta(days=334)), last)
+        _fiscal_year(company, start, until)
+    return until
 
 
 def pay(config_file: str, database: str, invoice_id: int, on: date, amount: Decimal | None) -> str:
@@ -313,7 +341,7 @@ def _pay(invoice: Any, amount: Decimal | None, on: date) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m simulators.tryton.seed")
     commands = parser.add_subparsers(dest="command", required=True)
-    for name in ("seed", "pay"):
+    for name in ("seed", "pay", "books"):
         command = commands.add_parser(name)
         command.add_argument("-c", "--config", required=True)
         command.add_argument("-d", "--database", required=True)
@@ -321,9 +349,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.choices["pay"].add_argument("--invoice", required=True, type=int)
     commands.choices["pay"].add_argument("--date", required=True, type=date.fromisoformat)
     commands.choices["pay"].add_argument("--amount", type=Decimal, default=None)
+    commands.choices["books"].add_argument("--through", required=True, type=date.fromisoformat)
     args = parser.parse_args(argv)
     if args.command == "seed":
         result: Any = seed(args.config, args.database, args.as_of)
+    elif args.command == "books":
+        until = open_books(args.config, args.database, args.through)
+        result = {"books_until": until.isoformat()}
     else:
         result = {"state": pay(args.config, args.database, args.invoice, args.date, args.amount)}
     json.dump(result, sys.stdout)

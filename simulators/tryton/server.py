@@ -182,6 +182,27 @@ class TrytonHome:
         out = self._run(command, "payment")
         return str(json.loads(out.strip().splitlines()[-1])["state"])
 
+    def open_books(self, name: str, through: date) -> date:
+        """Open the fiscal years database `name` needs for moves dated up to `through` (see
+        seed.py, `books`; the server must not be writing to it); returns the last day its books
+        now cover."""
+        out = self._run(
+            [
+                sys.executable,
+                "-m",
+                "simulators.tryton.seed",
+                "books",
+                "-c",
+                str(self.config),
+                "-d",
+                name,
+                "--through",
+                through.isoformat(),
+            ],
+            "opening the books",
+        )
+        return date.fromisoformat(json.loads(out.strip().splitlines()[-1])["books_until"])
+
     def serve(self, names: Sequence[str]) -> TrytonServer:
         """A server for databases `names` (start it with `with`)."""
         return TrytonServer(self, list(names))

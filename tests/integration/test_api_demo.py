@@ -15,6 +15,7 @@ from gateway.storage.database import create_store
 from gateway.storage.models import CaseRow
 from simulators.demo.api_run import run_api_demo
 from tests.conftest import TODAY
+from tests.integration.demo_outcome import assert_the_loop_ended_clean
 
 
 def writeback_rows(folder: Path) -> list[dict[str, str]]:
@@ -75,3 +76,4 @@ def test_the_command_runs_a_pull_agency(tmp_path: Path) -> None:
     assert "(cases pulled by it)" in result.output
     assert "The agency holds 7 cases" in result.output
     assert "The agency received 10 signed webhooks and 3 notices." in result.output
+    assert_the_loop_ended_clean(CliRunner(), folder, result.output)

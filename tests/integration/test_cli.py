@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 from gateway.cli import main
 from gateway.sample import SAMPLE_FACTS
 from tests.conftest import TODAY, set_settle
+from tests.integration.demo_outcome import assert_the_loop_ended_clean
 
 
 @pytest.fixture
@@ -138,9 +139,13 @@ def test_demo_runs_the_whole_loop_and_a_second_time_changes_nothing(
     assert first.exit_code == 0, first.output
     assert "The simulated agency answered with 1 status file(s)." in first.output
     assert "20 events applied" in first.output and "2 delivered" in first.output
+    assert "each export has 4 bad lines (an amount '1.234,5O'" in first.output
+    assert "a line about case CB-9999999, which it never received" in first.output
+    assert_the_loop_ended_clean(cli, folder, first.output)
     second = invoke(cli, "demo", str(folder), "--as-of", TODAY.isoformat())
     assert second.exit_code == 0
     assert second.output.count("nothing new: every input was already processed") == 2
+    assert_the_loop_ended_clean(cli, folder, second.output)
 
 
 def test_the_demo_opens_without_a_missing_rate_warning(cli: CliRunner, tmp_path: Path) -> None:
@@ -161,10 +166,14 @@ def test_the_demo_opens_without_a_missing_rate_warning(cli: CliRunner, tmp_path:
         assert f"Business date {day}: the last day the reference rates shipped" in result.output
 
 
-def test_accounting_decides_from_the_command_line(cli: CliRunner, folder: Path) -> None:
+def test_accounting_decides_from_the_command_line(
+    cli: CliRunner, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = folder / "claimbridge.yaml"
     config.write_text(config.read_text().replace("approval: automatic", "approval: manual"))
     invoke(cli, "-c", str(config), "run", "--as-of", TODAY.isoformat())
+    added = invoke(cli, "-c", str(config), "user", "add", "alice", "--role", "accounting")
+    monkeypatch.setenv("CLAIMBRIDGE_TOKEN", added.stdout.strip())
     approved = invoke(cli, "-c", str(config), "cases", "approve", "CB-0000001", "CB-0000002")
     assert "CB-0000001: selected → approved" in approved.output
     refused = cli.invoke(main, ["-c", str(config), "cases", "reopen", "CB-0000003"])

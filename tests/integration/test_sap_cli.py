@@ -18,6 +18,7 @@ from connectors.sap_rfc.options import SapRfcSourceOptions
 from connectors.secrets import SecretValue
 from gateway.cli import main
 from tests.conftest import TODAY, Workspace
+from tests.integration.demo_outcome import assert_the_loop_ended_clean
 from tests.integration.sap_helpers import sap_source, use_sap
 
 
@@ -112,10 +113,17 @@ def test_the_demo_runs_on_the_simulated_sap_system(cli: CliRunner, tmp_path: Pat
     # the item paid in full and the one paid in part (a line referring to it) are both seen
     assert re.search(r"extract\s+erp\s+.*1 cleared, 2 direct payments", second)
     assert re.search(r"notices\s+acme\s+2 delivered", second)
+    # the agency reports no amount finer than the currency has (JPY): only its line about a
+    # case it never received is quarantined, and the ERP's 3 customers it may not display
+    assert re.search(r"updates\s+acme\s+.*0 flagged for attention, 1 quarantined", second)
+    assert "in the authorization group VIP, which claimbridge's RFC user may not" in second
+    # no customer of the demo's system is blocked for posting: every payment is booked
+    assert_the_loop_ended_clean(cli, folder, out)
     again = cli.invoke(main, args, catch_exceptions=False)
     assert again.exit_code == 0, again.output
     assert "The sap ERP had already moved on" in again.output
     assert "1 direct payments" not in again.output
+    assert_the_loop_ended_clean(cli, folder, again.output)
 
 
 class _FakeConnection:

@@ -14,6 +14,7 @@ several cases in one transaction locks them all first with `lock` (in the order 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from gateway.storage.repositories.outbox import (
     notice_payload,
 )
 
-__all__ = ["Applied", "CaseUpdater", "item_key"]
+__all__ = ["Applied", "CaseUpdater", "item_key", "recall_notice_id"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,13 @@ class Applied:
     state_after: CaseState | None = None
     actions: int = 0
     notices: int = 0
+
+
+def recall_notice_id(reference: str, decision_id: str) -> str:
+    """The id the agency knows a recall notice by. A decision's id may hold the name of who
+    decided (`api:alice:...`), and our users' names never go to an agency: the notice id
+    carries a stable digest of it instead."""
+    return f"{reference}:recall:{hashlib.sha256(decision_id.encode('utf-8')).hexdigest()[:32]}"
 
 
 class CaseUpdater:
@@ -236,12 +244,12 @@ class CaseUpdater:
             )
         elif event.kind is EventKind.RECALL:
             notice = AgencyNotice(
-                notice_id=f"{case.reference}:recall:{event.external_id}",
+                notice_id=recall_notice_id(case.reference, event.external_id),
                 kind=NoticeKind.RECALL,
                 case_reference=case.reference,
                 agency=case.agency,
                 occurred_at=event.occurred_at,
-                note=event.note,
+                note=event.note if event.agency_note is None else event.agency_note,
             )
         else:
             return 0

@@ -89,10 +89,17 @@ class PolicyRepository:
         ).first()
 
 
+_LEGACY_CLI_SUFFIX = " (cli)"  # how the command line once marked its (unproven) names
+
+
 def approver_key(name: str) -> str:
     """A person as the four-eyes rule compares people: without regard to case or surrounding
-    blanks ("Alice " and "alice" are one person)."""
-    return name.strip().casefold()
+    blanks, and without the suffix " (cli)" older versions of the command line added
+    ("Alice ", "alice" and "alice (cli)" are one person)."""
+    person = name.strip().casefold()
+    if person.endswith(_LEGACY_CLI_SUFFIX):
+        person = person.removesuffix(_LEGACY_CLI_SUFFIX).strip()
+    return person
 
 
 class ApprovalRepository:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from gateway.cli import main
 from simulators.demo import erps
 from simulators.tryton.server import tryton_missing
+from tests.integration.demo_outcome import assert_the_loop_ended_clean
 
 
 @pytest.fixture
@@ -33,6 +34,9 @@ def test_the_demo_runs_the_loop_with_tryton_and_again_changes_nothing(
     assert "a real Tryton 8.2 server" in out
     assert "11 items in 8 new cases (8 for acme)" in out
     assert "writeback tryton       33 delivered" in out
+    # every payment the agency reported is booked: Tryton's books are open for the days
+    # the run dates them on (the business date may lie months before today)
+    assert "writeback tryton       61 delivered →" in out
     assert "4. In the tryton ERP, a debtor paid a handed-over invoice directly" in out
     assert "15 records, 15 items, 0 quarantined, 1 cleared, 1 direct payments" in out
     assert "notices   acme         1 delivered" in out
@@ -41,6 +45,7 @@ def test_the_demo_runs_the_loop_with_tryton_and_again_changes_nothing(
         "sources:\n  tryton:\n    # Tryton 8 over JSON-RPC"
         in (folder / "claimbridge.yaml").read_text()
     )
+    assert_the_loop_ended_clean(cli, folder, out)
 
     again = cli.invoke(main, ["demo", str(folder), "--erp", "tryton"], catch_exceptions=False)
     assert again.exit_code == 0, again.output
@@ -48,6 +53,7 @@ def test_the_demo_runs_the_loop_with_tryton_and_again_changes_nothing(
     assert "The tryton ERP had already moved on" in again.output
     assert "writeback tryton" not in again.output
     assert again.output.count("direct payments 0, ") == 2
+    assert_the_loop_ended_clean(cli, folder, again.output)
 
 
 def test_without_tryton_the_demo_says_what_to_install(

@@ -1,12 +1,13 @@
 """approver key: one approval per person and case, held by the database
 
-Revision ID: 0017_approver_key
-Revises: 0016_loop_faults
+Revision ID: 0018_approver_key
+Revises: 0017_auth_failures
 Create Date: 2026-12-05 13:30:00
 
 `case_approvals.approver_key` is the approver as the four-eyes rule compares people (without
-regard to case or surrounding blanks), unique per case. Approvals that concurrent requests
-stored twice for one person before this revision are kept once (the first).
+regard to case, surrounding blanks or the " (cli)" suffix of older command lines), unique per
+case. Approvals that concurrent requests stored twice for one person before this revision are
+kept once (the first).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017_approver_key"
-down_revision: str | Sequence[str] | None = "0016_loop_faults"
+revision: str = "0018_approver_key"
+down_revision: str | Sequence[str] | None = "0017_auth_failures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -28,6 +29,14 @@ _approvals = sa.table(
     sa.column("approver", sa.String()),
     sa.column("approver_key", sa.String()),
 )
+
+
+def _approver_key(name: str) -> str:
+    """As gateway.storage.repositories.policies.approver_key (a migration keeps its own copy)."""
+    person = name.strip().casefold()
+    if person.endswith(" (cli)"):
+        person = person.removesuffix(" (cli)").strip()
+    return person
 
 
 def upgrade() -> None:
@@ -41,7 +50,7 @@ def upgrade() -> None:
         )
     ).all()
     for id_, case_id, approver in rows:
-        key = approver.strip().casefold()  # gateway.storage.repositories.policies.approver_key
+        key = _approver_key(approver)
         if (case_id, key) in seen:
             connection.execute(sa.delete(_approvals).where(_approvals.c.id == id_))
             continue
