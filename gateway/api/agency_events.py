@@ -2,7 +2,9 @@
 
 Both go through `gateway.pipeline.returns.posted` (the state machine: duplicates are no-ops,
 late events are applied in their own time order, events on closed cases are flagged), inside
-an idempotent POST (`gateway.api.idempotency`).
+an idempotent POST (`gateway.api.idempotency`). Each request is one unit of work run by
+`Store.transact`: the cases it names are locked, and a request the database aborts to break a
+deadlock is run again whole; its answer is sent once it is committed.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
-from gateway.api.agency_auth import EventsWriter, raw_body
+from gateway.api.agency_auth import AgencyClient, EventsWriter, raw_body
 from gateway.api.agency_models import (
     AgencyEvent,
     BatchResult,
@@ -23,7 +26,8 @@ from gateway.api.agency_models import (
     validation_message,
 )
 from gateway.api.agency_requests import RequestTransfer
-from gateway.api.deps import ConfigDep, WriteSession
+from gateway.api.deps import ConfigDep, StoreDep
+from gateway.config import Config
 from gateway.pipeline.returns.conflicts import EventConflict
 from gateway.pipeline.returns.posted import EventOutcome, ReportedEvent, apply_agency_events
 from gateway.storage.models import utcnow
@@ -106,7 +110,7 @@ def post_event(
     event: AgencyEvent,
     request: Request,
     client: EventsWriter,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     body: Annotated[bytes, Depends(raw_body)],
     idempotency_key: IdempotencyKey = None,
@@ -118,6 +122,20 @@ def post_event(
     (the first version is kept; the conflict is in the transfer log). An event that does not
     fit its case (another currency, parts that do not add up) is
     refused with 422, an unknown case with 404; both are kept in the transfer log."""
+    return store.transact(
+        lambda session: _post_event(session, event, request, client, config, body, idempotency_key)
+    )
+
+
+def _post_event(
+    session: Session,
+    event: AgencyEvent,
+    request: Request,
+    client: AgencyClient,
+    config: Config,
+    body: bytes,
+    idempotency_key: str | None,
+) -> Response:
     transfer = RequestTransfer(session, client, request)
 
     def produce() -> tuple[int, Any]:
@@ -171,7 +189,7 @@ def post_events_batch(
     batch: EventBatch,
     request: Request,
     client: EventsWriter,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     body: Annotated[bytes, Depends(raw_body)],
     idempotency_key: IdempotencyKey = None,
@@ -180,6 +198,22 @@ def post_events_batch(
     them by `occurred_at` anyway). A bad event is rejected alone (`result: rejected` with its
     `index` and a `message` naming the field); an event id received before with other values
     is `result: conflict` with the `stored` version (not applied); the others are applied."""
+    return store.transact(
+        lambda session: _post_events_batch(
+            session, batch, request, client, config, body, idempotency_key
+        )
+    )
+
+
+def _post_events_batch(
+    session: Session,
+    batch: EventBatch,
+    request: Request,
+    client: AgencyClient,
+    config: Config,
+    body: bytes,
+    idempotency_key: str | None,
+) -> Response:
     transfer = RequestTransfer(session, client, request)
 
     def produce() -> tuple[int, Any]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from gateway.api.agency_auth import raw_body
 from gateway.api.cases import Approval, Approvals, case_or_404
-from gateway.api.deps import ConfigDep, WriteSession
+from gateway.api.deps import ConfigDep, StoreDep
 from gateway.api.idempotency import RequestTarget, check_key, run_idempotent
 from gateway.api.security import DecidingUser
 from gateway.config import Config
@@ -29,6 +29,7 @@ from gateway.domain.cases import CaseState
 from gateway.domain.events import EventKind
 from gateway.pipeline.cases.decisions import Decision, DecisionRefused, decide
 from gateway.pipeline.cases.webhooks import subscriptions
+from gateway.storage.database import Store
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.policies import ApprovalRepository
 
@@ -86,7 +87,7 @@ def decision_id(user: str, key: str) -> str:
 
 
 def _decide(
-    session: Session,
+    store: Store,
     config: Config,
     reference: str,
     kind: EventKind,
@@ -98,15 +99,19 @@ def _decide(
 ) -> Response:
     """Decide once per (user, Idempotency-Key): a repeat with the same key, path and body gets
     the first answer again (header `Idempotent-Replayed: true`); the key on another path (a
-    recall of another case) or with another body is refused with 422."""
+    recall of another case) or with another body is refused with 422. One
+    unit of work, run again whole if the database aborts it to break a deadlock."""
 
-    def produce() -> tuple[int, Any]:
-        answer = _decision(session, config, reference, kind, user, key, request)
-        return 200, answer.model_dump(mode="json")
+    def work(session: Session) -> Response:
+        def produce() -> tuple[int, Any]:
+            answer = _decision(session, config, reference, kind, user, key, request)
+            return 200, answer.model_dump(mode="json")
 
-    return run_idempotent(
-        session, client=f"user:{user}", key=key, target=target, body=body, produce=produce
-    )
+        return run_idempotent(
+            session, client=f"user:{user}", key=key, target=target, body=body, produce=produce
+        )
+
+    return store.transact(work)
 
 
 def _decision(
@@ -179,13 +184,13 @@ def approve(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
     target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.APPROVED, user, key, body, target, raw)
+    return _decide(store, config, reference, EventKind.APPROVED, user, key, body, target, raw)
 
 
 @router.post(
@@ -201,13 +206,13 @@ def hold(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
     target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.HELD, user, key, body, target, raw)
+    return _decide(store, config, reference, EventKind.HELD, user, key, body, target, raw)
 
 
 @router.post(
@@ -220,13 +225,13 @@ def dismiss(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
     target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.DISMISSED, user, key, body, target, raw)
+    return _decide(store, config, reference, EventKind.DISMISSED, user, key, body, target, raw)
 
 
 @router.post(
@@ -241,13 +246,13 @@ def recall(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
     target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.RECALL, user, key, body, target, raw)
+    return _decide(store, config, reference, EventKind.RECALL, user, key, body, target, raw)
 
 
 @router.post(
@@ -260,10 +265,10 @@ def reopen(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
     target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.REOPEN, user, key, body, target, raw)
+    return _decide(store, config, reference, EventKind.REOPEN, user, key, body, target, raw)

@@ -18,6 +18,10 @@ command line's `--local-admin`, gateway.cli.identity) may approve a case that ne
 but never gives one of the two approvals a larger case needs. The same user through the API,
 the console and the command line is the same person (the command line records the user's
 name as the API does; the suffix " (cli)" older versions added is ignored when comparing).
+
+A decision locks its case first (`CaseUpdater.lock`), so concurrent decisions on one case are
+taken one after the other, each on the state the previous one left; the database refuses a
+second approval of one case by the same person (`case_approvals.approver_key`) even so.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.pipeline.cases.updates import Applied, CaseUpdater
 from gateway.pipeline.cases.webhooks import Subscriptions
 from gateway.storage.models import CaseRow
-from gateway.storage.repositories.policies import ApprovalRepository
+from gateway.storage.repositories.policies import ApprovalRepository, approver_key
 
 __all__ = [
     "ApprovalStatus",
@@ -89,14 +93,8 @@ def approval_status(session: Session, case: CaseRow) -> ApprovalStatus:
     return ApprovalStatus(case.approvals_required, approvers)
 
 
-_LEGACY_CLI_SUFFIX = " (cli)"  # how the command line once marked its (unproven) names
-
-
 def _person(name: str) -> str:
-    person = name.strip().casefold()
-    if person.endswith(_LEGACY_CLI_SUFFIX):
-        person = person.removesuffix(_LEGACY_CLI_SUFFIX).strip()
-    return person
+    return approver_key(name)
 
 
 def same_person(a: str, b: str) -> bool:
@@ -120,6 +118,11 @@ def decide(
     allowed = _ALLOWED.get(decision.kind)
     if allowed is None:
         raise DecisionRefused(f"{decision.kind.value} is not a decision of accounting")
+    updater = CaseUpdater(session, rules, decision.at, webhooks)
+    # Decided on the case as it is once no one else can change it: of two people approving
+    # at once, the second sees the first's approval (and approves), and one person deciding
+    # twice at once is refused the second time.
+    updater.lock([case])
     state = CaseState(case.state)
     note = f"{decision.kind.value} by {decision.by}" + (
         f": {decision.reason}" if decision.reason else ""
@@ -136,7 +139,6 @@ def decide(
         note=note,
         agency_note=agency_note,
     )
-    updater = CaseUpdater(session, rules, decision.at, webhooks)
     # A repeated decision (same id) is harmless even when the state has moved on since.
     if updater.cases.has_event(case.id, event):
         return Applied(duplicate=True)

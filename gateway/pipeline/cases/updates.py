@@ -5,13 +5,18 @@ again (see gateway.domain.state_machine), stores the new state and amounts, allo
 to the items, and writes what must follow into the outbox, in the caller's transaction: ERP
 write-back actions for the case's source, and notices to the agency (direct payments seen in
 the ERP, recalls).
+
+A case is folded by one transaction at a time: `apply` locks the case's row first (see
+`CaseRepository.lock`) and reads the case and its items again, so that a concurrent event is
+folded on top of the other's committed result, never beside it. Whoever applies events to
+several cases in one transaction locks them all first with `lock` (in the order of their ids).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -82,6 +87,17 @@ class CaseUpdater:
         self.rules = writeback_rules
         self.now = now
         self.webhooks = WebhookOutbox(self.outbox, webhooks or {}, now)
+        self._locked: set[int] = set()
+        self._folded: set[int] = set()  # cases whose items were read since they were locked
+
+    def lock(self, cases: Iterable[CaseRow]) -> None:
+        """Lock `cases` for this transaction, in the order of their ids, and read them again
+        (their rows change in place). Call it before anything else reads or changes them,
+        with every case the transaction will change when there are several."""
+        ids = {case.id for case in cases} - self._locked
+        if ids:
+            self.cases.lock(ids)
+            self._locked |= ids
 
     def apply(
         self,
@@ -100,6 +116,9 @@ class CaseUpdater:
     def _apply(
         self, case: CaseRow, event: CaseEvent, *, transfer_id: int | None, item_id: int | None
     ) -> Applied:
+        self.lock([case])
+        fresh = case.id not in self._folded
+        self._folded.add(case.id)
         if not self.cases.add_event(case.id, event, transfer_id, self.now):
             return Applied(duplicate=True)
         rows = self.cases.events(case.id)
@@ -127,7 +146,7 @@ class CaseUpdater:
             case.submitted_at = event.occurred_at
         case.updated_at = self.now
 
-        items = self.cases.items(case.id)
+        items = self.cases.items(case.id, fresh=fresh)
         shares = self._allocate(event, items, item_id)
         actions = 0
         rules = self.rules.get(case.source)

@@ -7,6 +7,10 @@ own time order, and one on a closed case is recorded and flagged, never dropped)
 is rejected alone, with the reason naming its field; the rest is applied. An event re-sent with
 a known id and other values is a conflict (`gateway.pipeline.returns.conflicts`): not applied,
 answered with the stored version.
+
+The cases a request names are locked before the first event is applied, all at once and in
+the order of their ids, so that concurrent requests on the same cases queue one behind the
+other instead of losing an update or waiting for each other in a circle (a deadlock).
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ def apply_agency_events(
         session, agency, [e.case_reference for e in events if e.values is not None]
     )
     updater = CaseUpdater(session, writeback_rules, now)
+    updater.lock(cases.values())
     outcomes: list[EventOutcome] = []
     for reported in events:
         index, event_id, reference = reported.index, reported.event_id, reported.case_reference
