@@ -1,7 +1,7 @@
 """work list indexes: the sorts by amount, age and debtor name read a page's ids from indexes
 
-Revision ID: 0018_work_list_indexes
-Revises: 0017_auth_failures
+Revision ID: 0019_work_list_indexes
+Revises: 0018_approver_key
 Create Date: 2026-12-05 14:30:00
 
 At 100,000 cases the work list sorted by amount, oldest debt or debtor name sorted every waiting
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0018_work_list_indexes"
-down_revision: str | Sequence[str] | None = "0017_auth_failures"
+revision: str = "0019_work_list_indexes"
+down_revision: str | Sequence[str] | None = "0018_approver_key"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
