@@ -180,6 +180,20 @@ class Leases:
                 claimed.job, claimed.run_id, claimed.owner, now + spec.lease, now
             )
 
+    def finish(
+        self, claimed: Claimed, status: str, counts: Mapping[str, object], error: str
+    ) -> bool:
+        """Record the end of a run and free its lease in one transaction, so that nobody sees
+        the run ended while its lease is still held (a manual run refused as busy, the job
+        shown running); False if another process had taken the lease over (the end is
+        recorded all the same)."""
+        with self.store.unit_of_work() as session:
+            now = self.clock()
+            JobRuns(session).finish(
+                claimed.run_id, status=status, counts=dict(counts), error=error, now=now
+            )
+            return JobLeases(session).release(claimed.job, claimed.run_id, claimed.owner, now)
+
     def release(self, claimed: Claimed) -> bool:
         with self.store.unit_of_work() as session:
             return JobLeases(session).release(
