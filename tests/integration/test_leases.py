@@ -173,11 +173,15 @@ def test_slots_that_passed_while_no_process_ran_are_recorded_missed_once(
         runner.specs = {"cycle": job}
     assert [r.missed_while_down() for r in runners] == [1, 0]
     runs = history(store)
-    assert [(r.slot, r.status) for r in runs] == [
-        (T0, "running"),
-        (T0 + timedelta(minutes=9), "missed"),
+    # every slot is run once or recorded missed: none left out between two recorded ones
+    assert [(r.slot, r.status) for r in runs] == [(T0, "running")] + [
+        (T0 + timedelta(minutes=m), "missed") for m in range(1, 10)
     ]
-    assert runs[1].error.startswith("9 slots missed since 2026-11-20 06:31:00 UTC")
+    assert all(r.error.startswith("9 slots missed since 2026-11-20 06:31:00 UTC") for r in runs[1:])
+    # reported again (another process, the scheduler's late list): nothing recorded twice
+    again = [T0 + timedelta(minutes=m) for m in range(1, 10)]
+    assert runners[1].slot_missed("cycle", again, "late") is False
+    assert len(history(store)) == 10
 
 
 def test_a_run_records_what_the_pipeline_did(workspace: Workspace, store: Store) -> None:

@@ -160,19 +160,20 @@ class JobRunner:
                 return None  # shutting down: another process decides the slot
 
     def slot_missed(self, name: str, slots: list[datetime], reason: str) -> bool:
-        """Slots that could not start in time: the newest is recorded missed (once, whatever
-        the number of processes that report it) and alerted."""
+        """Slots that could not start in time: each is recorded missed, once whatever the
+        number of processes that report it (every slot is run once or recorded missed), and
+        alerted."""
         if not slots:
             return False
         spec = self.spec(name)
-        latest = max(slots)
         if len(slots) > 1:
             reason = f"{len(slots)} slots missed since {min(slots):%Y-%m-%d %H:%M:%S} UTC: {reason}"
-        recorded = self.leases.record_missed(spec, latest, reason)
-        if recorded:
+        recorded = self.leases.record_missed(spec, slots, reason)
+        for _ in range(recorded):
             metrics.observe_job(name, "missed", None)
-            log.warning("job %s missed its slot %s: %s", name, latest.isoformat(), reason)
-        return recorded
+        if recorded:
+            log.warning("job %s missed its slot %s: %s", name, max(slots).isoformat(), reason)
+        return recorded > 0
 
     def missed_while_down(self) -> int:
         """At start: slots that passed while no process ran the job (beyond their grace) are
