@@ -7,6 +7,12 @@ outbound webhooks, so that an agency verifies them with a stock library.
                        (several, space separated, while a secret is rotated)
 
 The secret is written "whsec_<base64 of the key>": the key is the decoded bytes.
+
+Unlike the agency's requests to us (gateway.agency_signatures, X-Signature v2), the method and
+URL are not signed, on purpose: the standard's scheme is kept so that stock libraries verify it,
+and nothing is lost by it: a webhook is always a POST to the one endpoint configured with its
+secret, its type and case are inside the signed body, and its signed id is what the receiver
+deduplicates on.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Every agency endpoint depends on `agency_scope(...)`, which
 - finds the key in `Authorization: Bearer cbk_...` (401 when missing, unknown or revoked),
-- checks the request signature `X-Signature: t=<unix>,v1=<hex>` when the agency has a signing
-  secret (401 when it is wrong or more than 300 s old; 401 when missing and the agency's
-  configuration requires it),
+- checks the request signature `X-Signature: t=<unix>,v2=<hex>` (gateway.agency_signatures:
+  method, path and query, timestamp and body; the deprecated body-only v1 where the agency's
+  `accept_v1_signatures` allows it) when the agency has a signing secret (401 when it is wrong
+  or more than 300 s old; 401 when missing and the agency's configuration requires it),
 - takes a token from the key's rate-limit bucket (429 with Retry-After),
 - checks the scope the endpoint needs (403).
 Endpoints then scope every query by `AgencyClient.agency`, so another agency's case is
@@ -13,8 +14,7 @@ simply not found (404). Neither the key nor the signing secret is ever logged.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,8 +23,15 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
+from gateway.agency_signatures import (
+    SIGNATURE_TOLERANCE,
+    SignatureRefused,
+    signature_header,
+    verify_signature,
+)
 from gateway.api.deps import get_config, get_store
 from gateway.api.limits import RateLimiter, retry_after
+from gateway.api.security import refused_token
 from gateway.config import Config
 from gateway.storage.database import Store
 from gateway.storage.models import utcnow
@@ -41,7 +48,9 @@ __all__ = [
     "sign",
 ]
 
-SIGNATURE_TOLERANCE = 300  # seconds
+log = logging.getLogger(__name__)
+_V1_WARNING_EVERY = 600.0  # seconds: a v1 agency is named in the log this often, not per request
+_v1_warned: dict[str, float] = {}
 _LAST_USED_EVERY = timedelta(minutes=1)  # last_used_at is refreshed at most this often
 
 
@@ -59,10 +68,9 @@ class AgencyClient:
         return f"agency:{self.agency}"
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """The `X-Signature` header value for `body` sent at `timestamp` (what agencies compute)."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
+def sign(secret: str, timestamp: int, method: str, target: str, body: bytes) -> str:
+    """The `X-Signature` header value of a request (what agencies compute; version 2)."""
+    return signature_header(secret, timestamp, method, target, body)
 
 
 def _unauthorized(detail: str) -> HTTPException:
@@ -83,27 +91,44 @@ def _limiter(request: Request) -> RateLimiter:
     return limiter
 
 
-def _check_signature(header: str | None, secret: str, body: bytes, required: bool) -> None:
+def request_target(request: Request) -> str:
+    """The path and query of a request as the client sent them (what v2 signs)."""
+    raw_path = request.scope.get("raw_path")
+    path = raw_path.decode("latin-1") if raw_path else request.url.path
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return f"{path}?{query}" if query else path
+
+
+def _refused_key(request: Request, store: Store, config: Config) -> HTTPException:
+    """401, or 429 once the client's address is past its failed authentications."""
+    refused = refused_token(request, store, config, "unknown or revoked API key")
+    if refused.status_code == status.HTTP_401_UNAUTHORIZED:
+        return _unauthorized("unknown or revoked API key")  # the agency API's own challenge
+    return refused
+
+
+def _check_signature(
+    request: Request, agency: str, secret: str, body: bytes, required: bool, accept_v1: bool
+) -> None:
+    header = request.headers.get("x-signature")
     if header is None:
         if required:
             raise _unauthorized("this agency must sign its requests: X-Signature header missing")
         return
-    parts: dict[str, list[str]] = {}
-    for part in header.split(","):
-        name, _, value = part.strip().partition("=")
-        parts.setdefault(name, []).append(value)
     try:
-        timestamp = int(parts.get("t", [""])[0])
-    except ValueError:
-        raise _unauthorized("X-Signature: t=<unix seconds> missing or not a number") from None
-    if abs(time.time() - timestamp) > SIGNATURE_TOLERANCE:
-        raise _unauthorized(
-            f"X-Signature: timestamp {timestamp} is more than {SIGNATURE_TOLERANCE} s away "
-            "from the server's time"
+        version = verify_signature(
+            header, secret, request.method, request_target(request), body, accept_v1=accept_v1
         )
-    expected = sign(secret, timestamp, body).partition(",v1=")[2]
-    if not any(hmac.compare_digest(expected, given) for given in parts.get("v1", [])):
-        raise _unauthorized("X-Signature does not match the request body")
+    except SignatureRefused as exc:
+        raise _unauthorized(str(exc)) from None
+    now = time.monotonic()
+    if version == "v1" and now - _v1_warned.get(agency, -_V1_WARNING_EVERY) >= _V1_WARNING_EVERY:
+        _v1_warned[agency] = now
+        log.warning(
+            "agency %s signed a request with the deprecated X-Signature v1 (body only): "
+            "ask it to sign with v2, then set accept_v1_signatures: false",
+            agency,
+        )
 
 
 def agency_client(
@@ -121,7 +146,7 @@ def agency_client(
         row = AgencyKeys(session).verify(token.strip())
         found = (row.key_id, row.agency, row.scopes, row.last_used_at) if row else None
     if found is None:
-        raise _unauthorized("unknown or revoked API key")
+        raise _refused_key(request, store, config)
     key_id, agency, scopes, last_used = found
     setup = config.agencies.get(agency)
     if setup is None:
@@ -129,7 +154,9 @@ def agency_client(
     api = setup.config.api
     secret = api.signing_secret.get_secret_value() if api.signing_secret else None
     if secret is not None:
-        _check_signature(request.headers.get("x-signature"), secret, body, api.require_signature)
+        _check_signature(
+            request, agency, secret, body, api.require_signature, api.accept_v1_signatures
+        )
     wait = _limiter(request).take(key_id, api.rate_limit, api.burst)
     if wait:
         raise HTTPException(

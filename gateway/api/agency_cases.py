@@ -17,13 +17,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.api.agency_auth import CasesReader, EventsWriter, raw_body
-from gateway.api.agency_events import _ERRORS, IdempotencyKey, _writeback_rules
+from gateway.api.agency_events import (
+    _ERRORS,
+    IdempotencyKey,
+    _writeback_rules,
+    conflict_answer,
+    conflict_record,
+)
 from gateway.api.agency_models import (
     AckResult,
     CaseAck,
     CaseList,
     CaseOut,
     Collected,
+    ConflictAnswer,
     DebtorOut,
     DocumentIn,
     DocumentOut,
@@ -38,6 +45,7 @@ from gateway.pipeline.returns.posted import ReportedEvent, apply_agency_events
 from gateway.storage.models import AgencyDocumentRow, CaseRow, DebtorRow, utcnow
 from gateway.storage.repositories.agency_pull import AgencyPull
 from gateway.storage.repositories.cases import CaseRepository
+from gateway.storage.repositories.transfers import TransferLog
 
 __all__ = ["MAX_DOCUMENT_BYTES", "case_view", "router"]
 
@@ -199,7 +207,14 @@ def get_case(
     response_model=EventResult,
     response_model_exclude_none=True,
     summary="Add a message to a case",
-    responses={**_ERRORS, **_NOT_FOUND},
+    responses={
+        **_ERRORS,
+        **_NOT_FOUND,
+        409: {
+            "description": "the message_id was received before with another text or time",
+            "model": ConflictAnswer,
+        },
+    },
 )
 def post_message(
     reference: Reference,
@@ -231,6 +246,16 @@ def post_message(
             utcnow(),
             transfer.id,
         )
+        if outcome.conflict is not None:
+            TransferLog(session).quarantine(
+                transfer.id,
+                client.agency,
+                f"POST /v1/agency/cases/{reference}/messages",
+                [conflict_record(0, outcome.conflict, message.model_dump(mode="json"))],
+            )
+            summary = f"message {message.message_id}: conflict"
+            transfer.finish(rejected=1, body=body, summary=summary)
+            return conflict_answer(outcome.conflict)
         transfer.finish(records=1, body=body, summary=f"message {message.message_id}")
         result = EventResult(
             event_id=outcome.event_id,
@@ -239,7 +264,9 @@ def post_message(
             state=outcome.state,
             message=outcome.message or None,
         )
-        return (200 if outcome.result == "duplicate" else 201), result.model_dump(exclude_none=True)
+        return (200 if outcome.result == "duplicate" else 201), result.model_dump(
+            mode="json", exclude_none=True
+        )
 
     return transfer.answer(idempotency_key, body, produce)
 

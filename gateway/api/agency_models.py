@@ -27,6 +27,7 @@ __all__ = [
     "CaseList",
     "CaseOut",
     "Collected",
+    "ConflictAnswer",
     "DebtorOut",
     "DocumentIn",
     "DocumentOut",
@@ -38,6 +39,7 @@ __all__ = [
     "NoticeAck",
     "NoticeList",
     "NoticeOut",
+    "StoredEvent",
     "validation_message",
 ]
 
@@ -146,15 +148,45 @@ def validation_message(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-class EventResult(BaseModel):
-    """How one event was taken. `state` is the case's state after it (absent if rejected)."""
+class StoredEvent(BaseModel):
+    """An event as it was received first (amounts in major units, in the case's currency)."""
 
     event_id: str
     case_reference: str
-    result: Literal["applied", "duplicate", "flagged", "rejected"]
+    kind: str
+    occurred_at: datetime
+    received_at: datetime
+    amount: Decimal | None = None
+    principal: Decimal | None = None
+    interest: Decimal | None = None
+    fees: Decimal | None = None
+    commission: Decimal | None = None
+    currency: str | None = None
+    recipient: Literal["agency", "creditor"] | None = None
+    note: str | None = None
+    due_on: date | None = None
+
+
+class EventResult(BaseModel):
+    """How one event was taken. `state` is the case's state after it (absent if rejected).
+    `conflict`: the event id was received before with other values; `stored` is that first
+    version, which is kept (this one is not applied)."""
+
+    event_id: str
+    case_reference: str
+    result: Literal["applied", "duplicate", "flagged", "rejected", "conflict"]
     state: str | None = None
     message: str | None = None
     index: int | None = None
+    stored: StoredEvent | None = None
+
+
+class ConflictAnswer(BaseModel):
+    """409: the event id was received before with other values (`detail` names them)."""
+
+    detail: str
+    fields: list[str]
+    stored: StoredEvent
 
 
 class EventBatch(_Strict):
@@ -195,6 +227,7 @@ class BatchResult(BaseModel):
     duplicates: int
     flagged: int
     rejected: int
+    conflicts: int = 0
 
 
 class DebtorOut(BaseModel):

@@ -10,7 +10,7 @@ from fastapi import Request, Response
 from sqlalchemy.orm import Session
 
 from gateway.api.agency_auth import AgencyClient
-from gateway.api.idempotency import Produce, run_idempotent
+from gateway.api.idempotency import Produce, RequestTarget, run_idempotent
 from gateway.storage.repositories.transfers import TransferLog
 
 __all__ = ["KIND", "RequestTransfer"]
@@ -25,6 +25,7 @@ class RequestTransfer:
 
     def __init__(self, session: Session, client: AgencyClient, request: Request) -> None:
         self._session, self._client = session, client
+        self._target = RequestTarget.of(request)
         self._log = TransferLog(session)
         self.row = self._log.start(
             direction="inbound",
@@ -58,7 +59,7 @@ class RequestTransfer:
         )
 
     def replayed(self) -> None:
-        """The request repeated an earlier one (same Idempotency-Key and body): its first
+        """The request repeated an earlier one (same Idempotency-Key and request): its first
         answer was sent again and nothing was applied."""
         self._log.finish(
             self.row.id,
@@ -74,6 +75,7 @@ class RequestTransfer:
             self._session,
             client=self._client.client,
             key=key,
+            target=self._target,
             body=body,
             produce=produce,
             on_replay=self.replayed,

@@ -21,22 +21,21 @@ from sqlalchemy.orm import Session
 
 from gateway.api.agency_auth import raw_body
 from gateway.api.cases import Approval, Approvals, case_or_404
-from gateway.api.deps import ConfigDep, WriteSession
-from gateway.api.idempotency import run_idempotent
+from gateway.api.deps import ConfigDep, StoreDep
+from gateway.api.idempotency import RequestTarget, check_key, run_idempotent
 from gateway.api.security import DecidingUser
 from gateway.config import Config
 from gateway.domain.cases import CaseState
 from gateway.domain.events import EventKind
 from gateway.pipeline.cases.decisions import Decision, DecisionRefused, decide
 from gateway.pipeline.cases.webhooks import subscriptions
+from gateway.storage.database import Store
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.policies import ApprovalRepository
 
 __all__ = ["DecisionAnswer", "DecisionRequest", "decision_id", "router"]
 
 router = APIRouter(prefix="/v1/cases", tags=["cases (accounting)"])
-
-MAX_IDEMPOTENCY_KEY = 200
 
 
 def idempotency_key(
@@ -49,19 +48,7 @@ def idempotency_key(
         ),
     ] = None,
 ) -> str:
-    if key is None or not key.strip():
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            "the `Idempotency-Key` header is required on every POST (e.g. a new UUID per "
-            "decision; repeat it when you repeat the request)",
-        )
-    if len(key) > MAX_IDEMPOTENCY_KEY:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            f"the `Idempotency-Key` header is {len(key)} characters long; at most "
-            f"{MAX_IDEMPOTENCY_KEY} are accepted",
-        )
-    return key
+    return check_key(key)
 
 
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]
@@ -75,6 +62,7 @@ class DecisionRequest(BaseModel):
 
 Reason = Annotated[DecisionRequest | None, Body()]
 RawBody = Annotated[bytes, Depends(raw_body)]
+Target = Annotated[RequestTarget, Depends(RequestTarget.of)]
 
 
 class DecisionAnswer(BaseModel):
@@ -99,23 +87,31 @@ def decision_id(user: str, key: str) -> str:
 
 
 def _decide(
-    session: Session,
+    store: Store,
     config: Config,
     reference: str,
     kind: EventKind,
     user: str,
     key: str,
     request: DecisionRequest | None,
+    target: RequestTarget,
     body: bytes,
 ) -> Response:
-    """Decide once per (user, Idempotency-Key): a repeat with the same key and body gets the
-    first answer again (header `Idempotent-Replayed: true`), another body with it a 422."""
+    """Decide once per (user, Idempotency-Key): a repeat with the same key, path and body gets
+    the first answer again (header `Idempotent-Replayed: true`); the key on another path (a
+    recall of another case) or with another body is refused with 422. One
+    unit of work, run again whole if the database aborts it to break a deadlock."""
 
-    def produce() -> tuple[int, Any]:
-        answer = _decision(session, config, reference, kind, user, key, request)
-        return 200, answer.model_dump(mode="json")
+    def work(session: Session) -> Response:
+        def produce() -> tuple[int, Any]:
+            answer = _decision(session, config, reference, kind, user, key, request)
+            return 200, answer.model_dump(mode="json")
 
-    return run_idempotent(session, client=f"user:{user}", key=key, body=body, produce=produce)
+        return run_idempotent(
+            session, client=f"user:{user}", key=key, target=target, body=body, produce=produce
+        )
+
+    return store.transact(work)
 
 
 def _decision(
@@ -170,6 +166,7 @@ def _decision(
 
 _RESPONSES: dict[int | str, dict[str, str]] = {
     400: {"description": "no Idempotency-Key"},
+    422: {"description": "Idempotency-Key already used for another request (path or body)"},
     404: {"description": "no such case"},
     409: {"description": "the decision does not fit the case's state (the message says why)"},
 }
@@ -187,30 +184,35 @@ def approve(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
+    target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.APPROVED, user, key, body, raw)
+    return _decide(store, config, reference, EventKind.APPROVED, user, key, body, target, raw)
 
 
 @router.post(
     "/{reference}/hold",
     response_model=DecisionAnswer,
     summary="Hold a proposed case back (approve it later); a reason is required",
-    responses={**_RESPONSES, 422: {"description": "no reason"}},
+    responses={
+        **_RESPONSES,
+        422: {"description": "no reason, or Idempotency-Key already used for another request"},
+    },
 )
 def hold(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
+    target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.HELD, user, key, body, raw)
+    return _decide(store, config, reference, EventKind.HELD, user, key, body, target, raw)
 
 
 @router.post(
@@ -223,12 +225,13 @@ def dismiss(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
+    target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.DISMISSED, user, key, body, raw)
+    return _decide(store, config, reference, EventKind.DISMISSED, user, key, body, target, raw)
 
 
 @router.post(
@@ -243,12 +246,13 @@ def recall(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
+    target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.RECALL, user, key, body, raw)
+    return _decide(store, config, reference, EventKind.RECALL, user, key, body, target, raw)
 
 
 @router.post(
@@ -261,9 +265,10 @@ def reopen(
     reference: str,
     user: DecidingUser,
     key: IdempotencyKey,
-    session: WriteSession,
+    store: StoreDep,
     config: ConfigDep,
     raw: RawBody,
+    target: Target,
     body: Reason = None,
 ) -> Response:
-    return _decide(session, config, reference, EventKind.REOPEN, user, key, body, raw)
+    return _decide(store, config, reference, EventKind.REOPEN, user, key, body, target, raw)

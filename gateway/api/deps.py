@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 from gateway.config import Config
 from gateway.storage.database import Store
 
-__all__ = ["ConfigDep", "ReadSession", "WriteSession", "get_config", "get_store"]
+__all__ = [
+    "ConfigDep",
+    "ReadSession",
+    "StoreDep",
+    "WriteSession",
+    "get_config",
+    "get_store",
+]
 
 
 def get_config(request: Request) -> Config:
@@ -25,8 +32,11 @@ def get_store(request: Request) -> Store:
 
 
 def write_session(store: Annotated[Store, Depends(get_store)]) -> Iterator[Session]:
-    """The request's unit of work: committed when the endpoint returns, rolled back if it
-    raises. Endpoints and the services they call never commit."""
+    """The request's unit of work: committed when the endpoint returns and before the answer
+    is sent (an answer of success means committed), rolled back if it raises. Endpoints and
+    the services they call never commit. Endpoints that change cases use `StoreDep` and
+    `Store.transact` instead, which runs the unit of work again if the database aborted it to
+    break a deadlock."""
     with store.unit_of_work() as session:
         yield session
 
@@ -37,5 +47,7 @@ def read_session(store: Annotated[Store, Depends(get_store)]) -> Iterator[Sessio
 
 
 ConfigDep = Annotated[Config, Depends(get_config)]
-WriteSession = Annotated[Session, Depends(write_session)]
+StoreDep = Annotated[Store, Depends(get_store)]
+# scope="function": the commit happens before the response is sent, not after it.
+WriteSession = Annotated[Session, Depends(write_session, scope="function")]
 ReadSession = Annotated[Session, Depends(read_session)]

@@ -1,18 +1,27 @@
-"""Idempotent POSTs (Stripe semantics), for agency and accounting endpoints alike.
+"""Idempotent POSTs (Stripe semantics), for agency, accounting and IT endpoints alike.
 
     response = run_idempotent(
         session,                      # the request's unit of work (WriteSession)
         client="agency:acme",         # or "user:alice": keys are per client
         key=request.headers.get("Idempotency-Key"),
+        target=RequestTarget.of(request),  # the method and path the key is bound to
         body=raw_body,                # the bytes received
         produce=lambda: (201, {...}), # does the change in `session`, returns (status, JSON)
     )
     return response                   # a Response; "Idempotent-Replayed: true" on a replay
 
-The key is stored with the SHA-256 of the body and the response, in the same transaction as
-the change `produce` makes: either both are committed or neither. The same key again with the
-same body replays the stored response without running `produce`; with another body it is
-refused (422); a POST without the key is refused (400).
+A key is bound to the whole request: the client (keys are per client), the method, the path
+and the body. The key is stored with the SHA-256 of method, path and body and the response,
+in the same transaction as the change `produce` makes: either both are committed or neither.
+The same key again with the same request replays the stored response without running
+`produce`; with another method, path or body it is refused (422, as the IETF draft
+"The Idempotency-Key HTTP Header Field" says for a key reused with another payload): a key
+used for a recall of one case can never answer for a recall of another. A POST without the
+key is refused (400).
+
+`run_detached` does the same for an action that commits its own transactions (a manual job
+run, a transfer retry): the key is reserved in a transaction of its own first, the action
+runs, and its answer is stored after it.
 
 Two concurrent requests with the same key never both apply: (client, key) is the primary key,
 and the key row is written *before* the change. The second request waits on the first one's
@@ -26,21 +35,28 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import HTTPException, Response, status
+from fastapi import Header, HTTPException, Request, Response, status
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.storage.database import Store
 from gateway.storage.models import IdempotencyKeyRow, utcnow
 
 __all__ = [
     "IDEMPOTENCY_HEADER",
     "IN_FLIGHT_WAIT",
+    "MAX_KEY_LENGTH",
     "REPLAYED_HEADER",
+    "OptionalKey",
     "Produce",
+    "RequestTarget",
+    "check_key",
+    "run_detached",
     "run_idempotent",
 ]
 
@@ -50,6 +66,57 @@ MAX_KEY_LENGTH = 200
 IN_FLIGHT_WAIT = "10s"  # PostgreSQL lock_timeout while waiting for a concurrent same-key request
 
 Produce = Callable[[], tuple[int, Any]]
+
+# On the IT POSTs (run a job now, retry a transfer), where a key is welcome but not required.
+OptionalKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        description="optional: 1 to 200 characters, unique per request (a UUID); the request "
+        "repeated with the same key is answered as the first time and done once",
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestTarget:
+    """What a key is bound to besides the client and the body: the method and the path."""
+
+    method: str
+    path: str
+
+    @classmethod
+    def of(cls, request: Request) -> RequestTarget:
+        return cls(request.method, request.url.path)
+
+    def fingerprint(self, body: bytes) -> str:
+        """The SHA-256 of the method, the path and the body (the body's own bytes)."""
+        digest = hashlib.sha256()
+        head = f"{self.method.upper()} {self.path}\n".encode("utf-8", "surrogateescape")
+        digest.update(head)
+        digest.update(body)
+        return digest.hexdigest()
+
+
+def check_key(key: str | None) -> str:
+    """The key if it is usable.
+
+    Raises:
+        HTTPException: 400 when it is missing, blank or longer than 200 characters.
+    """
+    if key is None or not key.strip():
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            detail=f"the {IDEMPOTENCY_HEADER} header is required on POST "
+            "(a unique string per request, e.g. a UUID; 1 to 200 characters)",
+        )
+    if len(key) > MAX_KEY_LENGTH:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            detail=f"the {IDEMPOTENCY_HEADER} header is {len(key)} characters long; at most "
+            f"{MAX_KEY_LENGTH} are accepted",
+        )
+    return key
 
 
 def _response(status_code: int, body: str, replayed: bool) -> Response:
@@ -61,8 +128,8 @@ def _replay(row: IdempotencyKeyRow, digest: str, key: str) -> Response:
     if row.request_sha256 != digest:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"Idempotency-Key {key!r} was already used with a different request body; "
-            "use a new key for a new request",
+            detail=f"Idempotency-Key {key!r} was already used for a different request (another "
+            "method, path or body); use a new key for a new request",
         )
     if row.status_code is None:
         raise HTTPException(
@@ -92,6 +159,7 @@ def run_idempotent(
     *,
     client: str,
     key: str | None,
+    target: RequestTarget,
     body: bytes,
     produce: Produce,
     on_replay: Callable[[], None] | None = None,
@@ -100,21 +168,11 @@ def run_idempotent(
     (in the request's transaction) when the stored answer is replayed instead.
 
     Raises:
-        HTTPException: 400 (key missing or too long), 422 (key reused with another body),
-            409 (a request with the key is still in progress).
+        HTTPException: 400 (key missing or too long), 422 (key reused for another method,
+            path or body), 409 (a request with the key is still in progress).
     """
-    if not key:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            detail=f"the {IDEMPOTENCY_HEADER} header is required on POST "
-            "(a unique string per request, e.g. a UUID; 1 to 200 characters)",
-        )
-    if len(key) > MAX_KEY_LENGTH:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            detail=f"the {IDEMPOTENCY_HEADER} header is longer than {MAX_KEY_LENGTH} characters",
-        )
-    digest = hashlib.sha256(body).hexdigest()
+    key = check_key(key)
+    digest = target.fingerprint(body)
     existing = _stored(session, client, key)
     if existing is not None:
         return _replayed(_replay(existing, digest, key), on_replay)
@@ -148,3 +206,66 @@ def run_idempotent(
     row.response_body = json.dumps(jsonable_encoder(payload), separators=(",", ":"))
     session.flush()
     return _response(status_code, row.response_body, replayed=False)
+
+
+def run_detached(
+    store: Store,
+    *,
+    client: str,
+    key: str,
+    target: RequestTarget,
+    body: bytes,
+    produce: Produce,
+) -> Response:
+    """Run `produce`, which commits its own transactions, once per (client, key).
+
+    The key is reserved (committed, without an answer) before `produce` runs, so a concurrent
+    or repeated request with it is answered 409 while `produce` runs and replays its answer
+    after; if `produce` raises, the reservation is removed and the key can be used again. If
+    the process dies while `produce` runs, the key stays reserved: a repeat gets 409, never a
+    second run (use a new key once you have checked what the first one did).
+
+    Raises:
+        HTTPException: as `run_idempotent`, and whatever `produce` raises.
+    """
+    key = check_key(key)
+    digest = target.fingerprint(body)
+    with store.unit_of_work() as session:
+        existing = _stored(session, client, key)
+        if existing is not None:
+            return _replay(existing, digest, key)
+    try:
+        with store.unit_of_work() as session:
+            session.add(
+                IdempotencyKeyRow(
+                    client=client,
+                    key=key,
+                    request_sha256=digest,
+                    response_body="",
+                    created_at=utcnow(),
+                )
+            )
+    except IntegrityError:
+        # A concurrent request reserved the key first.
+        with store.unit_of_work() as session:
+            winner = _stored(session, client, key)
+            if winner is None:  # pragma: no cover - removed again meanwhile
+                raise
+            return _replay(winner, digest, key)
+    try:
+        status_code, payload = produce()
+    except BaseException:
+        with store.unit_of_work() as session:
+            session.execute(
+                delete(IdempotencyKeyRow).where(
+                    IdempotencyKeyRow.client == client, IdempotencyKeyRow.key == key
+                )
+            )
+        raise
+    answer = json.dumps(jsonable_encoder(payload), separators=(",", ":"))
+    with store.unit_of_work() as session:
+        row = _stored(session, client, key)
+        if row is not None:
+            row.status_code = status_code
+            row.response_body = answer
+    return _response(status_code, answer, replayed=False)

@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from gateway.api.deps import ReadSession
+from gateway.api.deps import ReadSession, get_store
+from gateway.api.idempotency import OptionalKey, RequestTarget, run_detached
 from gateway.api.security import ItUser, it_user
 from gateway.ops.jobs.leases import JobBusy
 from gateway.ops.jobs.overview import job_overview
 from gateway.ops.jobs.runner import JobRunner, UnknownJob
+from gateway.storage.database import Store
 from gateway.storage.models import JobRunRow, utcnow
 from gateway.storage.repositories.jobs import JobRuns
 
@@ -136,17 +139,46 @@ def get_run(run_id: int, session: ReadSession, _user: User) -> Run:
 @router.post(
     "/jobs/{name}/run",
     status_code=status.HTTP_202_ACCEPTED,
+    response_model=Run,
     summary="Run a job now",
     description=(
         "The run is claimed like a scheduled one (never two runs of a job at once), then runs "
-        "in this process in the background; follow it with GET /v1/runs/{id}."
+        "in this process in the background; follow it with GET /v1/runs/{id}. With an "
+        "`Idempotency-Key`, the request repeated with that key gets the first answer again "
+        "(header `Idempotent-Replayed: true`) and starts no second run."
     ),
     responses={
+        400: {"description": "Idempotency-Key longer than 200 characters"},
         404: {"description": "no such job"},
-        409: {"description": "the job is running"},
+        409: {"description": "the job is running, or a request with this key is in progress"},
+        422: {"description": "Idempotency-Key already used for another request"},
     },
 )
-def run_job_now(name: str, runner: Runner, _user: User) -> Run:
+def run_job_now(
+    name: str,
+    request: Request,
+    runner: Runner,
+    store: Annotated[Store, Depends(get_store)],
+    user: User,
+    idempotency_key: OptionalKey = None,
+) -> Response:
+    def produce() -> tuple[int, Any]:
+        return status.HTTP_202_ACCEPTED, _start(runner, name).model_dump(mode="json")
+
+    if idempotency_key is None:
+        code, answer = produce()
+        return JSONResponse(answer, code)
+    return run_detached(
+        store,
+        client=f"user:{user.name}",
+        key=idempotency_key,
+        target=RequestTarget.of(request),
+        body=b"",
+        produce=produce,
+    )
+
+
+def _start(runner: JobRunner, name: str) -> Run:
     try:
         claimed = runner.claim_now(name, "manual")
     except UnknownJob as exc:

@@ -32,20 +32,14 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.api.deps import get_store
-from gateway.domain.users import (
-    DECIDERS,
-    OPERATORS,
-    READERS,
-    Role,
-    parse_token,
-    secret_digest,
-    secret_matches,
-)
+from gateway.api.deps import get_config, get_store
+from gateway.config import Config
+from gateway.domain.users import DECIDERS, OPERATORS, READERS, Role
+from gateway.ops.failed_logins import FailedLogins
 from gateway.storage.database import Store
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.users import Users
@@ -59,15 +53,13 @@ __all__ = [
     "current_user",
     "deciding_user",
     "it_user",
+    "refused_token",
     "snapshot_user",
 ]
 
 log = logging.getLogger(__name__)
 
 _CHALLENGE = 'Bearer realm="claimbridge"'
-# Compared against when the token id is unknown, so that an unknown id costs what a wrong
-# secret costs.
-_NOBODY = secret_digest("cbu_000000000000_nobody")
 
 _bearer = HTTPBearer(
     scheme_name="user token",
@@ -99,30 +91,50 @@ def _unauthorized(detail: str, *, invalid: bool) -> HTTPException:
     )
 
 
+def refused_token(request: Request, store: Store, config: Config, detail: str) -> HTTPException:
+    """The answer to a wrong user token or agency key: 401, or 429 with Retry-After once the
+    client's address is past `security.failed_logins.per_address` (gateway.ops.failed_logins).
+    """
+    address = request.client.host if request.client else None
+    throttled = FailedLogins(store, config.model.security.failed_logins).failed(
+        None, address, utcnow()
+    )
+    if throttled is None:
+        return _unauthorized(detail, invalid=True)
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        f"too many failed authentications from this address: retry in {throttled.retry_after} s",
+        headers={"Retry-After": str(throttled.retry_after)},
+    )
+
+
 def current_user(
+    request: Request,
     store: Annotated[Store, Depends(get_store)],
+    config: Annotated[Config, Depends(get_config)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiUser:
     """The user whose token the request carries.
 
     Raises:
-        HTTPException: 401 without a valid token of an active user.
+        HTTPException: 401 without a valid token of an active user; 429 (Retry-After) when
+            the client's address has failed too often (gateway.ops.failed_logins).
     """
     if credentials is None:
         raise _unauthorized(
             "this endpoint needs a user token: `Authorization: Bearer cbu_...`", invalid=False
         )
-    parts = parse_token(credentials.credentials)
-    if parts is None:
-        raise _unauthorized("the bearer token is not a claimbridge user token", invalid=True)
     with store.unit_of_work(read_only=True) as session:
-        holder = Users(session).holder(parts.token_id)
-    matches = secret_matches(parts.value, holder.digest if holder else _NOBODY)
-    if holder is None or not matches or holder.revoked or not holder.user_active:
-        if holder is not None:
-            log.info("user token %s refused (wrong, revoked or user disabled)", parts.token_id)
-        raise _unauthorized(
-            "the token is unknown or revoked, or its user is disabled", invalid=True
+        check = Users(session).authenticate(credentials.credentials)
+    holder = check.holder
+    if not check.well_formed:
+        raise refused_token(
+            request, store, config, "the bearer token is not a claimbridge user token"
+        )
+    if holder is None:
+        log.info("user token %s refused (unknown, wrong, revoked or user disabled)", check.token_id)
+        raise refused_token(
+            request, store, config, "the token is unknown or revoked, or its user is disabled"
         )
     now = utcnow()
     if Users.needs_mark(holder, now):
@@ -130,7 +142,7 @@ def current_user(
             with store.unit_of_work() as session:
                 Users(session).mark_used(holder.token_pk, now)
         except SQLAlchemyError as exc:  # the request must not fail over a usage timestamp
-            log.warning("could not record the use of token %s: %s", parts.token_id, exc)
+            log.warning("could not record the use of token %s: %s", check.token_id, exc)
     return ApiUser(holder.user_name, holder.role)
 
 

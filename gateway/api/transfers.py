@@ -6,10 +6,12 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from gateway.api.deps import ConfigDep, ReadSession, get_store
+from gateway.api.idempotency import OptionalKey, RequestTarget, run_detached
 from gateway.api.security import ItUser, it_user
 from gateway.ops.retry import RetryRefused, retry_transfer
 from gateway.storage.database import Store
@@ -168,32 +170,56 @@ def get_transfer(
 
 @router.post(
     "/{transfer_id}/retry",
+    response_model=RetryAnswer,
     summary="Put back in the queue what a failed transfer did not move",
     description=(
         "An inbound file set aside goes back into the inbox; a failed handover batch stays "
         "pending and is delivered again by the next handover; dead or waiting write-back "
         "actions and notices of the partner are made due now. The next run does the rest "
-        "(or run its job now with POST /v1/jobs/{name}/run)."
+        "(or run its job now with POST /v1/jobs/{name}/run). With an `Idempotency-Key`, the "
+        "request repeated with that key gets the first answer again (header "
+        "`Idempotent-Replayed: true`) and retries nothing a second time."
     ),
-    responses={404: {"description": "no such transfer"}, 409: {"description": "not retryable"}},
+    responses={
+        400: {"description": "Idempotency-Key longer than 200 characters"},
+        404: {"description": "no such transfer"},
+        409: {"description": "not retryable, or a request with this key is in progress"},
+        422: {"description": "Idempotency-Key already used for another request"},
+    },
 )
 def retry(
     transfer_id: int,
+    request: Request,
     config: ConfigDep,
     store: Annotated[Store, Depends(get_store)],
-    _user: Annotated[ItUser, Depends(it_user)],
-) -> RetryAnswer:
-    try:
-        result = retry_transfer(config, store, transfer_id, utcnow())
-    except LookupError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except RetryRefused as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    return RetryAnswer(
-        transfer_id=result.transfer_id,
-        kind=result.kind,
-        partner=result.partner,
-        action=result.action,
-        detail=result.detail,
-        messages=result.messages,
+    user: Annotated[ItUser, Depends(it_user)],
+    idempotency_key: OptionalKey = None,
+) -> Response:
+    def produce() -> tuple[int, Any]:
+        try:
+            result = retry_transfer(config, store, transfer_id, utcnow())
+        except LookupError as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        except RetryRefused as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+        answer = RetryAnswer(
+            transfer_id=result.transfer_id,
+            kind=result.kind,
+            partner=result.partner,
+            action=result.action,
+            detail=result.detail,
+            messages=result.messages,
+        )
+        return status.HTTP_200_OK, answer.model_dump(mode="json")
+
+    if idempotency_key is None:
+        code, answer = produce()
+        return JSONResponse(answer, code)
+    return run_detached(
+        store,
+        client=f"user:{user.name}",
+        key=idempotency_key,
+        target=RequestTarget.of(request),
+        body=b"",
+        produce=produce,
     )

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 import uuid
 
 import click
 
+from gateway.cli.identity import Decider, authenticate, identity_options
 from gateway.cli.main import CliState, pass_state
 from gateway.cli.table import render_table
 from gateway.domain.cases import CaseState
 from gateway.domain.events import EventKind
 from gateway.domain.money import Money
 from gateway.domain.state_machine import event_order
+from gateway.domain.users import DECIDERS
 from gateway.pipeline.cases.decisions import Decision, DecisionRefused, approval_status, decide
 from gateway.pipeline.cases.webhooks import subscriptions
 from gateway.storage.models import utcnow
@@ -182,13 +183,14 @@ def show(state: CliState, reference: str) -> None:
         store.dispose()
 
 
-def _decide(state: CliState, kind: EventKind, references: tuple[str, ...], reason: str) -> None:
+def _decide(
+    state: CliState, kind: EventKind, references: tuple[str, ...], reason: str, who: Decider
+) -> None:
     config = state.config()
     store = state.store()
     rules = {
         name: (s.writeback.rules if s.writeback else None) for name, s in config.sources.items()
     }
-    who = getpass.getuser()
     failed = False
     try:
         for reference in references:
@@ -199,7 +201,12 @@ def _decide(state: CliState, kind: EventKind, references: tuple[str, ...], reaso
                     failed = True
                     continue
                 decision = Decision(
-                    kind, f"cli:{uuid.uuid4().hex}", utcnow(), f"{who} (cli)", reason
+                    kind,
+                    f"cli:{uuid.uuid4().hex}",
+                    utcnow(),
+                    who.name,
+                    reason,
+                    authenticated=who.authenticated,
                 )
                 try:
                     applied = decide(session, case, decision, rules, subscriptions(config))
@@ -228,9 +235,17 @@ def _decision_command(
     @click.option(
         "--reason", required=needs_reason, default="", help="Why (kept in the case's history)."
     )
+    @identity_options
     @pass_state
-    def command(state: CliState, references: tuple[str, ...], reason: str) -> None:
-        _decide(state, kind, references, reason)
+    def command(
+        state: CliState,
+        references: tuple[str, ...],
+        reason: str,
+        token: str | None,
+        local_admin: bool,
+    ) -> None:
+        who = authenticate(state, token, local_admin, DECIDERS, "deciding on a case")
+        _decide(state, kind, references, reason, who)
 
     return cases.command(name, help=summary)(command)
 

@@ -35,6 +35,12 @@ def config_check(state: CliState) -> None:
     for name, agency in loaded.agencies.items():
         mappings = ", ".join(m.name for m in agency.mappings.values())
         click.echo(f"  agency {name}: {agency.connector.name} ({mappings})")
+        api = agency.config.api
+        if api.signing_secret is not None and api.accept_v1_signatures:
+            click.echo(
+                f"  agency {name}: still accepts the deprecated X-Signature v1 (body only); "
+                "once it signs with v2, set api.accept_v1_signatures: false (docs/agency.md)"
+            )
     for name in loaded.policies:
         compiled = loaded.policy(name)
         click.echo(
@@ -44,6 +50,14 @@ def config_check(state: CliState) -> None:
         )
     for name, schedule in loaded.model.schedules.items():
         click.echo(f"  schedule {name}: {schedule.job} at '{schedule.cron}' ({schedule.timezone})")
+    security = loaded.model.security
+    limits = security.failed_logins
+    click.echo(
+        "  security: /metrics "
+        + ("needs the metrics token" if security.metrics_token else "is open (no metrics_token)")
+        + f"; failed sign-ins refused past {limits.per_user} per user name and "
+        f"{limits.per_address} per address in {limits.window.total_seconds():g} s"
+    )
 
 
 @click.command("connectors")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 import click
 
+from gateway.cli.identity import authenticate, identity_options
 from gateway.cli.main import CliState, pass_state
 from gateway.cli.table import render_table
+from gateway.domain.users import DECIDERS, OPERATORS
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.snapshot_holds import HoldNotPending, SnapshotHolds
 
@@ -57,13 +58,21 @@ def snapshots(ctx: click.Context, status: str | None) -> None:
     )
 
 
-def _decide(state: CliState, hold_id: int, decision: str, note: str) -> None:
+def _decide(
+    state: CliState,
+    hold_id: int,
+    decision: str,
+    note: str,
+    token: str | None,
+    local_admin: bool,
+) -> None:
+    who = authenticate(
+        state, token, local_admin, DECIDERS | OPERATORS, "deciding on a held snapshot"
+    )
     store = state.store()
     try:
         with store.unit_of_work() as session:
-            hold = SnapshotHolds(session).decide(
-                hold_id, decision, getpass.getuser(), note, utcnow()
-            )
+            hold = SnapshotHolds(session).decide(hold_id, decision, who.name, note, utcnow())
             source, label = hold.source, hold.label
     except (LookupError, HoldNotPending) as exc:
         click.echo(f"error: {exc}", err=True)
@@ -81,16 +90,18 @@ def _decide(state: CliState, hold_id: int, decision: str, note: str) -> None:
 @snapshots.command("confirm")
 @click.argument("hold_id", type=int)
 @click.option("--note", default="", help="Why (kept with the decision).")
+@identity_options
 @pass_state
-def confirm(state: CliState, hold_id: int, note: str) -> None:
+def confirm(state: CliState, hold_id: int, note: str, token: str | None, local_admin: bool) -> None:
     """Confirm a held snapshot: it is a true picture of the ERP, apply it."""
-    _decide(state, hold_id, "confirmed", note)
+    _decide(state, hold_id, "confirmed", note, token, local_admin)
 
 
 @snapshots.command("reject")
 @click.argument("hold_id", type=int)
 @click.option("--note", default="", help="Why (kept with the decision, shown as the reason).")
+@identity_options
 @pass_state
-def reject(state: CliState, hold_id: int, note: str) -> None:
+def reject(state: CliState, hold_id: int, note: str, token: str | None, local_admin: bool) -> None:
     """Reject a held snapshot: it is not a true picture (truncated); never apply it."""
-    _decide(state, hold_id, "rejected", note)
+    _decide(state, hold_id, "rejected", note, token, local_admin)

@@ -22,6 +22,7 @@ from gateway.config.durations import Duration
 from gateway.config.kpi import KpiConfig, SalesFeedConfig
 from gateway.config.notifications import NotificationsConfig
 from gateway.config.operations import AlertsConfig, DeliveryConfig, RetentionConfig
+from gateway.config.security import SecurityConfig
 from gateway.domain.actions import WriteBackRules
 from gateway.domain.cases import CaseState
 from gateway.rules.rates import RateSeries, parse_rate_entries
@@ -168,6 +169,11 @@ class AgencyApiConfig(_Section):
     signing_secret: Secret | None = Field(
         default=None, description="HMAC-SHA256 key of X-Signature (use !env or !secret_file)"
     )
+    accept_v1_signatures: bool = Field(
+        default=True,
+        description="deprecated: also accept X-Signature v1, which signs the body only (v2 "
+        "signs method, path, timestamp and body); set false once the agency signs with v2",
+    )
     rate_limit: float = Field(
         default=50.0, gt=0, description="requests per second per API key (and per process)"
     )
@@ -284,6 +290,10 @@ class GatewayConfig(_Section):
         return {series: parse_rate_entries(entries, str(series)) for series, entries in v.items()}
 
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    security: SecurityConfig = Field(
+        default_factory=SecurityConfig,
+        description="/metrics token, throttling of failed sign-ins (docs/it.md)",
+    )
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
     kpi: KpiConfig = Field(default_factory=KpiConfig)

@@ -88,6 +88,10 @@ class CaseEvent:
     commission: int = 0
     note: str = ""
     due_on: date | None = None  # a promise: the day the debtor promised to pay by
+    # What the agency is told of a creditor's event it hears of (a recall) when `note`, kept
+    # in the case's history, names the person who decided: names of our users never go to
+    # an agency. None: `note` is fit to send as it is.
+    agency_note: str | None = None
 
     @property
     def identity(self) -> tuple[str, str]:

@@ -31,7 +31,7 @@ from gateway.storage.database import Store
 from gateway.storage.models import HandoverBatchRow, OutboxMessageRow, TransferRow
 from gateway.storage.repositories.outbox import AGENCY_NOTICE, ERP_ACTION
 
-__all__ = ["RetryRefused", "RetryResult", "retry_transfer"]
+__all__ = ["RETRYABLE_KINDS", "RetryRefused", "RetryResult", "retry_transfer"]
 
 _STEPS = {
     "open_items": Step.EXTRACT,
@@ -41,6 +41,8 @@ _STEPS = {
     "notices": Step.NOTICES,
 }
 _MESSAGES = {"writeback": ERP_ACTION, "notices": AGENCY_NOTICE}
+# The kinds of transfer a retry knows how to put back in the queue (when they failed).
+RETRYABLE_KINDS = frozenset(_STEPS)
 
 
 class RetryRefused(Exception):

@@ -8,18 +8,36 @@ On SQLite the database runs in WAL mode with a busy timeout, and write transacti
 `BEGIN IMMEDIATE`, so that a read transaction is never upgraded to a write in the middle (the
 cause of "database is locked" errors under concurrency). Read-only units of work use a deferred
 `BEGIN` and do not block each other.
+
+On PostgreSQL (READ COMMITTED) what must not be changed by two transactions at once is locked
+(`SELECT ... FOR UPDATE`, always in the same order: see `CaseRepository.lock`), and a
+transaction the database aborts anyway to break a deadlock, or for a serialization failure, is
+run again from its start by `Store.transact`, a bounded number of times.
 """
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Store", "create_store"]
+__all__ = ["TRANSACT_ATTEMPTS", "Store", "create_store", "is_retryable"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# How often `Store.transact` runs a unit of work that the database aborted as a deadlock
+# victim or for a serialization failure (PostgreSQL SQLSTATE 40P01, 40001) before giving up.
+TRANSACT_ATTEMPTS = 5
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_CACHE_KIB = 16 * 1024
@@ -80,6 +98,33 @@ class Store:
         finally:
             session.close()
 
+    def transact(self, work: Callable[[Session], T], *, attempts: int = TRANSACT_ATTEMPTS) -> T:
+        """Run `work` in one unit of work and commit it; if the database aborts the
+        transaction to break a deadlock or for a serialization failure (on `work`'s statements
+        or on the commit), run all of `work` again in a new unit of work, at most `attempts`
+        times in all. `work` must do nothing outside the session that cannot be done twice.
+
+        Raises:
+            DBAPIError: the last attempt's error, or any error that is not of that kind.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.unit_of_work() as session:
+                    return work(session)
+            except DBAPIError as exc:
+                if attempt == attempts or not is_retryable(exc):
+                    raise
+                log.warning(
+                    "transaction aborted by the database (%s), attempt %s of %s: running it again",
+                    _sqlstate(exc),
+                    attempt,
+                    attempts,
+                )
+                # A short random pause, growing with the attempts: the transactions that
+                # collided do not meet again in the same step.
+                time.sleep(random.uniform(0.005, 0.025) * attempt)  # noqa: S311 - not security
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def on_dispose(self, release: Callable[[], None]) -> None:
         self._disposers.append(release)
 
@@ -87,6 +132,17 @@ class Store:
         while self._disposers:
             self._disposers.pop()()
         self.engine.dispose()
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    orig = exc.orig
+    return str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+
+
+def is_retryable(exc: DBAPIError) -> bool:
+    """Whether the database aborted the transaction so that it can simply be run again
+    (deadlock victim, serialization failure)."""
+    return _sqlstate(exc) in _RETRYABLE_SQLSTATES
 
 
 def create_store(url: str, **engine_options: Any) -> Store:

@@ -4,6 +4,7 @@ Each goes through `gateway.pipeline.cases.decisions.decide`, like the API's and 
 same rules hold everywhere: which decision fits which state, a hold needs a reason, and above
 the policy's amount the second approval must come from another person. Each case of a bulk
 decision is decided in a savepoint of its own: a refusal for one case leaves the others done.
+The cases are locked first, all at once in the order of their ids (see `CaseRepository.lock`).
 
 The decision id is derived from the user, the form's one-time key and the case, so that a form
 sent twice (a double click, a reload after a timeout) is one decision.
@@ -76,11 +77,15 @@ def decide_cases(
     reason = reason.strip()
     context = RunContext(config, store, date.today())  # noqa: DTZ011 - only its rules are used
     rules, webhooks = context.writeback_rules, subscriptions(config)
-    outcomes: list[Outcome] = []
-    with store.unit_of_work() as session:
+
+    def work(session: Session) -> list[Outcome]:
+        outcomes: list[Outcome] = []
         cases = CaseRepository(session)
-        for reference in dict.fromkeys(references):  # each once, in the order given
-            case = cases.by_reference(reference)
+        # each once, in the order given; all locked first, in the order of their ids (no
+        # deadlock with another request deciding on the same cases in another order)
+        found = {r: cases.by_reference(r) for r in dict.fromkeys(references)}
+        cases.lock(case.id for case in found.values() if case is not None)
+        for reference, case in found.items():
             if case is None:
                 outcomes.append(Outcome(reference, False, _("no such case")))
                 continue
@@ -103,7 +108,9 @@ def decide_cases(
                 outcomes.append(Outcome(reference, False, str(exc)))
                 continue
             outcomes.append(Outcome(reference, True, _done(session, case, kind, _)))
-    return outcomes
+        return outcomes
+
+    return store.transact(work)
 
 
 def _refusal(

@@ -1,20 +1,23 @@
 """The simulated agency as a client of claimbridge's agency API (docs/agency.md): it posts
 its event streams (batches and single events, each with an Idempotency-Key) and, as a pull
-agency, fetches its new cases and notices and acknowledges them."""
+agency, fetches its new cases and notices and acknowledges them. Given a signing secret, it
+signs every request as docs/agency.md says (X-Signature v2: method, path and query, timestamp,
+body), the way an agency's integration would, from the request as it goes on the wire."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from gateway.agency_signatures import signature_header
 from simulators.agency.events import AgencyCase, EventStream, Posting
 
-__all__ = ["AgencyApiClient", "PostResult"]
+__all__ = ["AgencyApiClient", "PostResult", "SignedRequests"]
 
 RATE_LIMIT_RETRIES = 5
 
@@ -31,15 +34,39 @@ class PostResult:
         return sum(1 for r in self.results if r.get("result") == result)
 
 
+class SignedRequests(httpx.Auth):
+    """The API key, and X-Signature v2 over the request as sent: its method, its path and
+    query as they stand in the request line, a fresh timestamp, and its body."""
+
+    requires_request_body = True
+
+    def __init__(self, api_key: str, signing_secret: str | None) -> None:
+        self._api_key, self._secret = api_key, signing_secret
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._api_key}"
+        if self._secret is not None:
+            target = request.url.raw_path.decode("ascii")  # path and query, as on the wire
+            request.headers["X-Signature"] = signature_header(
+                self._secret, int(time.time()), request.method, target, request.content
+            )
+        yield request
+
+
 class AgencyApiClient:
-    """Talks to claimbridge's /v1/agency endpoints with the agency's API key."""
+    """Talks to claimbridge's /v1/agency endpoints with the agency's API key (and, given
+    one, its signing secret)."""
 
     def __init__(
-        self, base_url: str, api_key: str, transport: httpx.BaseTransport | None = None
+        self,
+        base_url: str,
+        api_key: str,
+        transport: httpx.BaseTransport | None = None,
+        signing_secret: str | None = None,
     ) -> None:
         self._http = httpx.Client(
             base_url=base_url.rstrip("/") + "/v1/agency/",
-            headers={"Authorization": f"Bearer {api_key}"},
+            auth=SignedRequests(api_key, signing_secret),
             timeout=30,
             transport=transport,
         )

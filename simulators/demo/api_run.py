@@ -64,6 +64,7 @@ __all__ = ["ApiDemoResult", "run_api_demo"]
 AGENCY = "acme"
 TOKEN_FILE = "secrets/agency-token"  # noqa: S105 - where the secret is, not the secret
 WEBHOOK_FILE = "secrets/agency-webhook-secret"
+SIGNING_FILE = "secrets/agency-signing-secret"
 SEED = 20261120
 
 
@@ -99,6 +100,10 @@ def _agency_section(mode: str, agency_url: str) -> str:
         f"  {AGENCY}:\n"
         "    display_name: ACME Inkasso GmbH (simulated, REST API)\n"
         + channel
+        + "    api:                            # the agency signs its requests (X-Signature v2)\n"
+        "      require_signature: true\n"
+        f"      signing_secret: !secret_file {SIGNING_FILE}\n"
+        "      accept_v1_signatures: false\n"
         + "    webhooks:                       # signed notifications (Standard Webhooks)\n"
         f"      url: {agency_url}/webhooks\n"
         f"      secret: !secret_file {WEBHOOK_FILE}\n"
@@ -163,6 +168,8 @@ def run_api_demo(
         api_key=_secret(folder, TOKEN_FILE, lambda: secrets.token_urlsafe(24)),
         webhook_secrets=(_secret(folder, WEBHOOK_FILE, new_secret),),
     )
+    # the secret the agency signs its requests to claimbridge with (X-Signature v2)
+    signing = _secret(folder, SIGNING_FILE, lambda: secrets.token_urlsafe(32))
     state_path = folder / "agency" / "api-agency.json"
     simulated.restore(state_path)  # a real agency remembers its cases
     with served(agency_app(simulated)) as agency_url, simulated_erp.running(folder, today):
@@ -182,7 +189,7 @@ def run_api_demo(
                 say("2. First cycle: extract, select, hand over, webhooks, write back.")
                 first = run_cycle(context)
                 result = ApiDemoResult(folder, mode, first, first)
-                with AgencyApiClient(api_url, token) as client:
+                with AgencyApiClient(api_url, token, signing_secret=signing) as client:
                     stream = _agency_works(result, simulated, client, mode, say)
                     # accounting decides after the agency's last report (the demo runs the
                     # agency's day in seconds: its last events are a moment ahead of us)

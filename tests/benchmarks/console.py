@@ -182,6 +182,7 @@ def build(url: str, cases: int, seed: int = 20261120) -> None:
                             "case_id": case_id,
                             "decision_id": f"d{case_id}",
                             "approver": "bob",
+                            "approver_key": "bob",
                             "approved_at": NOW,
                         }
                     )

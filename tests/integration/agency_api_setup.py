@@ -10,6 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
 
@@ -58,21 +59,29 @@ class AgencyClient:
     key: str
     signing_secret: str | None = None
 
-    def headers(self, body: bytes = b"", key: str | None = None) -> dict[str, str]:
+    def headers(
+        self, method: str, target: str, body: bytes = b"", key: str | None = None
+    ) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
         if key is not None:
             headers["Idempotency-Key"] = key
         if self.signing_secret:
-            headers["X-Signature"] = sign(self.signing_secret, int(time.time()), body)
+            headers["X-Signature"] = sign(
+                self.signing_secret, int(time.time()), method, target, body
+            )
         return headers
 
     def get(self, path: str, **params: Any) -> Any:
-        return self.http.get(f"/v1/agency{path}", params=params, headers=self.headers())
+        target = f"/v1/agency{path}" + (f"?{urlencode(params)}" if params else "")
+        return self.http.get(target, headers=self.headers("GET", target))
 
     def post(self, path: str, payload: Any, key: str | None = "auto") -> Any:
         body = json.dumps(payload).encode()
         idem = uuid.uuid4().hex if key == "auto" else key
-        return self.http.post(f"/v1/agency{path}", content=body, headers=self.headers(body, idem))
+        target = f"/v1/agency{path}"
+        return self.http.post(
+            target, content=body, headers=self.headers("POST", target, body, idem)
+        )
 
 
 def agency_client(

@@ -32,6 +32,7 @@ from tests.integration.agency_api_setup import (
     api_agencies,
     handed_over,
 )
+from tests.integration.api_users import add_user, bearer
 
 ENDPOINTS = {
     ("get", "/v1/agency/cases/new"),
@@ -302,6 +303,24 @@ def test_recalls_are_notices_to_pull_until_acknowledged(
     acked = acme.post("/notices/ack", {"notice_ids": [notice["notice_id"]]})
     assert acked.json() == {"acknowledged": [notice["notice_id"]], "unknown": []}
     assert acme.get("/notices").json() == {"notices": []}
+
+
+def test_a_recall_notice_names_no_user_of_ours(
+    workspace: Workspace, store: Store, acme: AgencyClient
+) -> None:
+    token = add_user(store, "alice.martin@example.com", "accounting")
+    recalled = acme.http.post(
+        "/v1/cases/CB-0000002/recall",
+        json={"reason": "settled with the customer"},
+        headers={**bearer(token), "Idempotency-Key": "recall-2"},
+    )
+    assert recalled.status_code == 200, recalled.text
+    assert recalled.json()["decided_by"] == "alice.martin@example.com"  # ours: accounting's
+    listed = acme.get("/notices")
+    (notice,) = listed.json()["notices"]
+    assert notice["kind"] == "recall"
+    assert notice["note"] == "recall by accounting: settled with the customer"
+    assert "alice" not in listed.text and "example.com" not in listed.text
 
 
 def test_every_request_is_one_transfer(acme: AgencyClient, store: Store) -> None:

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from gateway.agency_signatures import signature_v1
 from gateway.api import create_app
 from gateway.api.agency_auth import sign
 from gateway.api.limits import MAX_REQUEST_BYTES
@@ -163,7 +164,9 @@ def signed_ws(workspace: Workspace, store: Store, monkeypatch: pytest.MonkeyPatc
     return workspace
 
 
-def _post_signed(http: TestClient, key: str, body: bytes, signature: str | None) -> int:
+def _post_signed(
+    http: TestClient, key: str, body: bytes, signature: str | None, path: str = "/v1/agency/events"
+) -> int:
     headers = {
         "Authorization": f"Bearer {key}",
         "Idempotency-Key": "k-" + str(time.time_ns()),
@@ -171,7 +174,14 @@ def _post_signed(http: TestClient, key: str, body: bytes, signature: str | None)
     }
     if signature is not None:
         headers["X-Signature"] = signature
-    return http.post("/v1/agency/events", content=body, headers=headers).status_code
+    return http.post(path, content=body, headers=headers).status_code
+
+
+def v1(secret: str, timestamp: int, body: bytes) -> str:
+    return f"t={timestamp},v1={signature_v1(secret, timestamp, body)}"
+
+
+EVENTS = "/v1/agency/events"
 
 
 def test_signed_requests(signed_ws: Workspace, store: Store) -> None:
@@ -179,20 +189,82 @@ def test_signed_requests(signed_ws: Workspace, store: Store) -> None:
     http = TestClient(create_app(signed_ws.config(), store))
     body = json.dumps(EVENT).encode()
     now = int(time.time())
-    assert _post_signed(http, key, body, sign(SIGNING_SECRET, now, body)) == 201
+    assert _post_signed(http, key, body, sign(SIGNING_SECRET, now, "POST", EVENTS, body)) == 201
     # missing, wrong secret, body changed, stale or future timestamp, garbage: all 401
-    assert _post_signed(http, key, body, None) == 401
-    assert _post_signed(http, key, body, sign("another-secret", now, body)) == 401
-    assert _post_signed(http, key, body + b" ", sign(SIGNING_SECRET, now, body)) == 401
-    # a minute beyond the 300 s tolerance, whatever time this test itself takes
-    assert _post_signed(http, key, body, sign(SIGNING_SECRET, now - 360, body)) == 401
-    assert _post_signed(http, key, body, sign(SIGNING_SECRET, now + 360, body)) == 401
-    assert _post_signed(http, key, body, "t=abc,v1=00") == 401
-    response = http.get(
-        "/v1/agency/cases/new",
-        headers={"Authorization": f"Bearer {key}", "X-Signature": sign(SIGNING_SECRET, now, b"")},
+    refused = {
+        "missing": None,
+        "wrong secret": sign("another-secret", now, "POST", EVENTS, body),
+        "stale": sign(SIGNING_SECRET, now - 360, "POST", EVENTS, body),
+        "future": sign(SIGNING_SECRET, now + 360, "POST", EVENTS, body),
+        "garbage": "t=abc,v2=00",
+        "huge timestamp": f"t={'9' * 400},v2=00",
+        "another method": sign(SIGNING_SECRET, now, "PUT", EVENTS, body),
+        "another path": sign(SIGNING_SECRET, now, "POST", "/v1/agency/events/batch", body),
+    }
+    for what, signature in refused.items():
+        assert _post_signed(http, key, body, signature) == 401, what
+    assert (
+        _post_signed(http, key, body + b" ", sign(SIGNING_SECRET, now, "POST", EVENTS, body)) == 401
     )
-    assert response.status_code == 200
+    target = "/v1/agency/cases/new?limit=5"
+    headers = {"Authorization": f"Bearer {key}"}
+    signed_get = sign(SIGNING_SECRET, now, "GET", target, b"")
+    assert http.get(target, headers={**headers, "X-Signature": signed_get}).status_code == 200
+    # the query is signed: the same signature with another limit is refused
+    other = http.get(
+        "/v1/agency/cases/new?limit=500", headers={**headers, "X-Signature": signed_get}
+    )
+    assert other.status_code == 401
+    assert "method, path and query as sent" in other.json()["detail"]
+
+
+def _config_check(workspace: Workspace) -> str:
+    result = CliRunner().invoke(
+        main,
+        ["-c", str(workspace.config_path), "config", "check"],
+        env={"CLAIMBRIDGE_DATABASE_URL": workspace.database_url},
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_v1_signature_signs_the_body_only_and_is_accepted_only_where_configured(
+    signed_ws: Workspace, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = issue_key(store, "acme")
+    http = TestClient(create_app(signed_ws.config(), store))
+    body = json.dumps(EVENT).encode()
+    now = int(time.time())
+    # accepted by default (deprecated), with a warning naming the agency, never the secret
+    assert _post_signed(http, key, body, v1(SIGNING_SECRET, now, body)) == 201
+    assert "agency acme signed a request with the deprecated X-Signature v1" in caplog.text
+    assert SIGNING_SECRET not in caplog.text
+    assert "agency acme: still accepts the deprecated X-Signature v1" in _config_check(signed_ws)
+    # what v2 closes: the body-only signature holds on another endpoint
+    batch = json.dumps({"events": [EVENT]}).encode()
+    assert _post_signed(http, key, batch, v1(SIGNING_SECRET, now, batch), EVENTS + "/batch") == 200
+    # a v2 value, when given, is what counts: a matching v1 beside a wrong v2 is refused
+    both = v1(SIGNING_SECRET, now, body) + ",v2=" + "0" * 64
+    assert _post_signed(http, key, body, both) == 401
+
+    text = signed_ws.config_path.read_text()
+    signed_ws.config_path.write_text(
+        text.replace(
+            "      require_signature: true\n",
+            "      require_signature: true\n      accept_v1_signatures: false\n",
+            1,
+        )
+    )
+    strict = TestClient(create_app(signed_ws.config(), store))
+    assert "accepts the deprecated X-Signature v1" not in _config_check(signed_ws)
+    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "k-strict"}
+    refused = strict.post(
+        EVENTS, content=body, headers={**headers, "X-Signature": v1(SIGNING_SECRET, now, body)}
+    )
+    assert refused.status_code == 401
+    assert "v1 (body only) is no longer accepted from this agency" in refused.json()["detail"]
+    fresh = json.dumps({**EVENT, "event_id": "ev-2", "kind": "in_progress"}).encode()
+    assert _post_signed(strict, key, fresh, sign(SIGNING_SECRET, now, "POST", EVENTS, fresh)) == 201
 
 
 def test_a_required_signature_needs_a_secret_and_the_error_names_the_key(
@@ -231,7 +303,7 @@ def test_the_rate_limit_answers_429_with_retry_after(workspace: Workspace, store
 def test_an_oversized_body_is_refused_with_413(api_ws: Workspace, store: Store) -> None:
     client = agency_client(api_ws, store)
     big = b'{"events": [' + b" " * MAX_REQUEST_BYTES + b"]}"
-    headers = client.headers(big, "big-1")
+    headers = client.headers("POST", "/v1/agency/events/batch", big, "big-1")
     response = client.http.post("/v1/agency/events/batch", content=big, headers=headers)
     assert response.status_code == 413
     assert str(MAX_REQUEST_BYTES) in response.json()["detail"]

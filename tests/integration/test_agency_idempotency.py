@@ -66,8 +66,27 @@ def test_the_same_key_with_another_body_is_422(acme: AgencyClient, store: Store)
     acme.post("/events", ACCEPTED, key="key-2")
     other = acme.post("/events", {**ACCEPTED, "event_id": "i2"}, key="key-2")
     assert other.status_code == 422
-    assert "already used with a different request body" in other.json()["detail"]
+    assert "already used for a different request" in other.json()["detail"]
     assert _events(store) == 1
+
+
+def test_the_same_key_on_another_path_is_422_and_does_nothing(
+    acme: AgencyClient, store: Store
+) -> None:
+    """A key is bound to method + path + body: the same body under the same key on another
+    case is another request, refused, never answered with the first one's response."""
+    message = {"message_id": "m-1", "occurred_at": "2026-11-20T10:00:00Z", "text": "hello"}
+    first = acme.post("/cases/CB-0000001/messages", message, key="key-3")
+    assert first.status_code == 201, first.text
+    assert _events(store) == 1
+    elsewhere = acme.post("/cases/CB-0000002/messages", message, key="key-3")
+    assert elsewhere.status_code == 422, elsewhere.text
+    assert "already used for a different request" in elsewhere.json()["detail"]
+    assert "idempotent-replayed" not in elsewhere.headers
+    assert _events(store) == 1
+    # with a key of its own, the same message on the other case is recorded
+    assert acme.post("/cases/CB-0000002/messages", message, key="key-4").status_code == 201
+    assert _events(store) == 2
 
 
 def test_a_post_without_a_key_is_400(acme: AgencyClient, store: Store) -> None:

@@ -3,6 +3,7 @@ the simulated agency over real HTTP."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -13,6 +14,7 @@ from gateway.config import ConfigError
 from gateway.domain.events import EventKind
 from gateway.pipeline import Step, run_cycle
 from gateway.pipeline.cases.decisions import Decision, decide
+from gateway.pipeline.cases.updates import recall_notice_id
 from gateway.pipeline.cases.webhooks import AGENCY_WEBHOOK
 from gateway.pipeline.relay.webhooks import deliver_webhooks
 from gateway.storage.database import Store
@@ -87,14 +89,15 @@ def test_handed_over_cases_and_recalls_reach_the_agency_signed_and_logged(
     with store.unit_of_work() as session:
         case = CaseRepository(session).by_reference("CB-0000003")
         assert case is not None
-        decision = Decision(EventKind.RECALL, "r-1", datetime.now(UTC), "test", "paid to us")
+        decision = Decision(EventKind.RECALL, "r-1", datetime.now(UTC), "carol.jones", "paid to us")
         decide(session, case, decision, dict(ctx.writeback_rules), ctx.webhooks)
     pending = [r for r in webhook_rows(store) if r.status == "pending"]
     assert [r.payload["type"] for r in pending] == ["notice.created"]
     again = run_cycle(ctx, steps=(Step.NOTICES,))
     assert [r.delivered for r in again.webhooks] == [1]
-    notice = agency.webhooks["wh:notice.created:CB-0000003:recall:r-1"]
+    notice = agency.webhooks[f"wh:notice.created:{recall_notice_id('CB-0000003', 'r-1')}"]
     assert notice["data"]["kind"] == "recall" and notice["data"]["case_reference"] == "CB-0000003"
+    assert "carol" not in json.dumps(notice)  # who decided is ours, never the agency's
 
     # nothing new: nothing sent again
     assert run_cycle(ctx, steps=(Step.NOTICES,)).webhooks[0].delivered == 0

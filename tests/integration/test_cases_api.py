@@ -307,7 +307,15 @@ def test_accounting_approves_holds_and_dismisses_proposed_cases(
     assert again.json() == answer
     assert (event_count(store, "CB-0000001"), outbox_count(store)) == (events, messages)
     other_body = api.post("/v1/cases/CB-0000001/approve", "k1", {"reason": "other"})
-    assert other_body.status_code == 422 and "different request body" in other_body.text
+    assert other_body.status_code == 422 and "different request" in other_body.text
+    # the key is bound to the path too: on another case it decides nothing and replays nothing
+    other_case = api.post("/v1/cases/CB-0000002/approve", "k1", {"reason": "checked"})
+    assert other_case.status_code == 422, other_case.text
+    assert "already used for a different request" in other_case.json()["detail"]
+    assert "idempotent-replayed" not in other_case.headers
+    other_decision = api.post("/v1/cases/CB-0000001/dismiss", "k1", {"reason": "checked"})
+    assert other_decision.status_code == 422
+    assert (event_count(store, "CB-0000001"), event_count(store, "CB-0000002")) == (events, 1)
 
     no_reason = api.post("/v1/cases/CB-0000002/hold", "k2")
     assert no_reason.status_code == 422 and "reason" in no_reason.json()["detail"]

@@ -166,10 +166,14 @@ def test_the_demo_opens_without_a_missing_rate_warning(cli: CliRunner, tmp_path:
         assert f"Business date {day}: the last day the reference rates shipped" in result.output
 
 
-def test_accounting_decides_from_the_command_line(cli: CliRunner, folder: Path) -> None:
+def test_accounting_decides_from_the_command_line(
+    cli: CliRunner, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = folder / "claimbridge.yaml"
     config.write_text(config.read_text().replace("approval: automatic", "approval: manual"))
     invoke(cli, "-c", str(config), "run", "--as-of", TODAY.isoformat())
+    added = invoke(cli, "-c", str(config), "user", "add", "alice", "--role", "accounting")
+    monkeypatch.setenv("CLAIMBRIDGE_TOKEN", added.stdout.strip())
     approved = invoke(cli, "-c", str(config), "cases", "approve", "CB-0000001", "CB-0000002")
     assert "CB-0000001: selected → approved" in approved.output
     refused = cli.invoke(main, ["-c", str(config), "cases", "reopen", "CB-0000003"])

@@ -11,7 +11,8 @@ from gateway.domain import EventKind
 from gateway.pipeline import Step, run_cycle
 from gateway.pipeline.cases.decisions import Decision, DecisionRefused, decide
 from gateway.storage.database import Store
-from gateway.storage.models import CaseRow, OutboxMessageRow
+from gateway.storage.models import CaseEventRow, CaseRow, OutboxMessageRow
+from gateway.storage.repositories.policies import ApprovalRepository
 from tests.conftest import Workspace
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -73,9 +74,46 @@ def test_a_recall_at_the_agency_notifies_it_and_gives_the_items_back_to_dunning(
     assert again.duplicate  # type: ignore[attr-defined]
 
 
+def test_the_agency_is_told_accounting_recalled_never_who(
+    workspace: Workspace, store: Store
+) -> None:
+    run_cycle(workspace.context(store), (Step.EXTRACT, Step.SELECT, Step.HANDOVER))
+    act(workspace, store, "CB-0000001", EventKind.RECALL, "r1")
+    with store.unit_of_work(read_only=True) as session:
+        (event,) = [e.note for e in session.scalars(select(CaseEventRow)) if e.kind == "recall"]
+    assert event == "recall by alice: checked"  # the history keeps who decided
+    before = set(workspace.folder.rglob("*"))
+    summary = run_cycle(workspace.context(store), (Step.NOTICES,))
+    assert [n.delivered for n in summary.notices] == [1], summary
+    sent = [p for p in set(workspace.folder.rglob("*")) - before if p.is_file()]
+    assert sent, "no notice file written"
+    text = "".join(p.read_text(encoding="utf-8") for p in sent)
+    assert "CB-0000001" in text and "recall by accounting: checked" in text
+    assert "alice" not in text
+
+
 def test_a_decision_that_does_not_fit_the_state_is_refused(
     workspace: Workspace, store: Store
 ) -> None:
     run_cycle(workspace.context(store), (Step.EXTRACT, Step.SELECT, Step.HANDOVER))
     with pytest.raises(DecisionRefused, match="CB-0000001 is submitted: it cannot be approved"):
         act(workspace, store, "CB-0000001", EventKind.APPROVED, "late")
+
+
+def test_an_approval_the_old_command_line_recorded_is_its_user_s(
+    workspace: Workspace, store: Store
+) -> None:
+    """Before tokens, the command line recorded "alice (cli)": alice cannot add a second
+    approval to it through the API or the console."""
+    workspace.config_path.write_text(
+        workspace.config_path.read_text().replace(
+            "approval: automatic", 'approval: {mode: manual, second_approval_above: "0.00"}'
+        )
+    )
+    run_cycle(workspace.context(store), (Step.EXTRACT, Step.SELECT))
+    with store.unit_of_work() as session:
+        row = session.scalars(select(CaseRow).where(CaseRow.reference == "CB-0000001")).one()
+        ApprovalRepository(session).add(row.id, "cli:old", "alice (cli)", NOW)
+    with pytest.raises(DecisionRefused, match="already approved by alice"):
+        act(workspace, store, "CB-0000001", EventKind.APPROVED, "api:alice:1")
+    assert case(store, "CB-0000001").state == "selected"

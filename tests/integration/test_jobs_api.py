@@ -74,6 +74,29 @@ def test_a_job_runs_on_request_once_at_a_time(
     assert client.get("/v1/runs/999999").status_code == 404
 
 
+def test_a_run_requested_with_an_idempotency_key_starts_once(client: TestClient) -> None:
+    first = client.post("/v1/jobs/daily-cycle/run", headers={"Idempotency-Key": "run-1"})
+    assert first.status_code == 202, first.text
+    run = finished(client, first.json()["id"])
+    # the repeat (a timeout on the client's side) gets the first answer, starts nothing
+    again = client.post("/v1/jobs/daily-cycle/run", headers={"Idempotency-Key": "run-1"})
+    assert again.status_code == 202 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == run["id"]
+    assert [r["id"] for r in client.get("/v1/jobs/daily-cycle/runs").json()] == [run["id"]]
+    # the key is bound to the path: on another job it is refused, not replayed
+    other = client.post("/v1/jobs/nightly/run", headers={"Idempotency-Key": "run-1"})
+    assert other.status_code == 422 and "already used for a different request" in other.text
+    # a refusal stores nothing: the key is free for a request that works
+    assert (
+        client.post("/v1/jobs/nightly/run", headers={"Idempotency-Key": "run-2"}).status_code == 404
+    )
+    second = client.post("/v1/jobs/daily-cycle/run", headers={"Idempotency-Key": "run-2"})
+    assert second.status_code == 202 and second.json()["id"] != run["id"]
+    finished(client, second.json()["id"])
+    too_long = client.post("/v1/jobs/daily-cycle/run", headers={"Idempotency-Key": "k" * 201})
+    assert too_long.status_code == 400
+
+
 def test_readiness_needs_the_database_at_the_newest_schema(
     client: TestClient, workspace: Workspace, tmp_path: Path
 ) -> None:

@@ -103,10 +103,11 @@ def test_a_confirmed_hold_is_applied_once(workspace: Workspace, store: Store) ->
     truncated_export(workspace)
     run(workspace)
     (hold,) = holds(store)
+    token = add_user(store, "ivan", "it")  # IT may decide on a held snapshot
     confirmed = CliRunner().invoke(
         cli,
         ["-c", str(workspace.config_path), "snapshots", "confirm", str(hold.id)],
-        env={"CLAIMBRIDGE_DATABASE_URL": workspace.database_url},
+        env={"CLAIMBRIDGE_DATABASE_URL": workspace.database_url, "CLAIMBRIDGE_TOKEN": token},
     )
     assert confirmed.exit_code == 0 and "confirmed" in confirmed.output, confirmed.output
     code, output = run(workspace)
@@ -115,10 +116,11 @@ def test_a_confirmed_hold_is_applied_once(workspace: Workspace, store: Store) ->
     assert open_items < before_open and direct > 0  # applied as it is
     (hold,) = holds(store)
     assert hold.status == "applied" and hold.applied_transfer_id is not None
+    assert hold.decided_by == "ivan"  # the token's user, not the environment's name
     again = CliRunner().invoke(
         cli,
         ["-c", str(workspace.config_path), "snapshots", "confirm", str(hold.id)],
-        env={"CLAIMBRIDGE_DATABASE_URL": workspace.database_url},
+        env={"CLAIMBRIDGE_DATABASE_URL": workspace.database_url, "CLAIMBRIDGE_TOKEN": token},
     )
     assert again.exit_code == 1 and "applied already" in again.output
 

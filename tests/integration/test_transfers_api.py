@@ -157,6 +157,27 @@ def test_retrying_failed_write_back_actions_requeues_them(
     assert nothing["action"] == "nothing" and "delivered since" in nothing["detail"]
 
 
+def test_a_retry_with_an_idempotency_key_is_done_once(
+    client: TestClient, workspace: Workspace, store: Store
+) -> None:
+    cycle(workspace, store, Step.EXTRACT, Step.SELECT, Step.HANDOVER)
+    block(workspace, "erp", "writeback")
+    cycle(workspace, store, Step.WRITEBACK)
+    (failed,) = client.get("/v1/transfers", params={"kind": "writeback"}).json()["transfers"]
+    unblock(workspace, "erp", "writeback")
+    path = f"/v1/transfers/{failed['id']}/retry"
+    first = client.post(path, headers={"Idempotency-Key": "retry-1"})
+    assert first.status_code == 200 and first.json()["messages"] == 33
+    cycle(workspace, store, Step.WRITEBACK)
+    # repeated after the actions went out: the first answer, nothing requeued again
+    again = client.post(path, headers={"Idempotency-Key": "retry-1"})
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    elsewhere = client.post("/v1/transfers/999999/retry", headers={"Idempotency-Key": "retry-1"})
+    assert elsewhere.status_code == 422
+    # without the key the retry is taken as a new one (and finds nothing left to do)
+    assert client.post(path).json()["action"] == "nothing"
+
+
 def test_a_failed_handover_batch_is_delivered_again(
     client: TestClient, workspace: Workspace, store: Store
 ) -> None:

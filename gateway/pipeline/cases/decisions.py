@@ -10,7 +10,18 @@ Approval follows the policy that made the case (`CaseRow.approvals_required`): a
 total is above the policy's `second_approval_above` needs the approvals of two different people
 (`Decision.by`, compared without regard to case or surrounding blanks). The first approval is
 recorded (and shown in the case's history) without changing the state; the second, by someone
-else, approves. A hold needs a reason.
+else, approves. A hold needs a reason. The agency, when it hears of a decision (a recall
+notice, its webhook), is told "recall by accounting": names of our users never reach it.
+
+Only authenticated people count as one of those two: a decision whose `by` was not proven (the
+command line's `--local-admin`, gateway.cli.identity) may approve a case that needs one approval,
+but never gives one of the two approvals a larger case needs. The same user through the API,
+the console and the command line is the same person (the command line records the user's
+name as the API does; the suffix " (cli)" older versions added is ignored when comparing).
+
+A decision locks its case first (`CaseUpdater.lock`), so concurrent decisions on one case are
+taken one after the other, each on the state the previous one left; the database refuses a
+second approval of one case by the same person (`case_approvals.approver_key`) even so.
 """
 
 from __future__ import annotations
@@ -26,7 +37,7 @@ from gateway.domain.events import CaseEvent, EventKind, EventOrigin
 from gateway.pipeline.cases.updates import Applied, CaseUpdater
 from gateway.pipeline.cases.webhooks import Subscriptions
 from gateway.storage.models import CaseRow
-from gateway.storage.repositories.policies import ApprovalRepository
+from gateway.storage.repositories.policies import ApprovalRepository, approver_key
 
 __all__ = [
     "ApprovalStatus",
@@ -62,8 +73,9 @@ class Decision:
     kind: EventKind  # APPROVED, HELD, DISMISSED, RECALL or REOPEN
     decision_id: str  # stable id of this decision: the same id twice is one decision
     at: datetime
-    by: str  # who decided (a user name, "cli")
+    by: str  # who decided: a user name (or the command line's local administrator)
     reason: str = ""
+    authenticated: bool = True  # `by` was proven (a token, a session), not just stated
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +94,7 @@ def approval_status(session: Session, case: CaseRow) -> ApprovalStatus:
 
 
 def _person(name: str) -> str:
-    return name.strip().casefold()
+    return approver_key(name)
 
 
 def same_person(a: str, b: str) -> bool:
@@ -106,14 +118,27 @@ def decide(
     allowed = _ALLOWED.get(decision.kind)
     if allowed is None:
         raise DecisionRefused(f"{decision.kind.value} is not a decision of accounting")
+    updater = CaseUpdater(session, rules, decision.at, webhooks)
+    # Decided on the case as it is once no one else can change it: of two people approving
+    # at once, the second sees the first's approval (and approves), and one person deciding
+    # twice at once is refused the second time.
+    updater.lock([case])
     state = CaseState(case.state)
     note = f"{decision.kind.value} by {decision.by}" + (
         f": {decision.reason}" if decision.reason else ""
     )
-    event = CaseEvent(
-        decision.kind, EventOrigin.CREDITOR, decision.decision_id, decision.at, note=note
+    # The agency hears of some decisions (a recall): it is told accounting decided, never who.
+    agency_note = f"{decision.kind.value} by accounting" + (
+        f": {decision.reason}" if decision.reason else ""
     )
-    updater = CaseUpdater(session, rules, decision.at, webhooks)
+    event = CaseEvent(
+        decision.kind,
+        EventOrigin.CREDITOR,
+        decision.decision_id,
+        decision.at,
+        note=note,
+        agency_note=agency_note,
+    )
     # A repeated decision (same id) is harmless even when the state has moved on since.
     if updater.cases.has_event(case.id, event):
         return Applied(duplicate=True)
@@ -138,6 +163,11 @@ def _approve(
     approvals = ApprovalRepository(session)
     required = max(case.approvals_required, 1)
     people = {_person(a.approver) for a in approvals.approvals(case.id)}
+    if required > 1 and not decision.authenticated:
+        raise DecisionRefused(
+            f"case {case.reference} needs the approvals of {required} different people, "
+            f"each signed in with their own token: {decision.by} cannot give one of them"
+        )
     if _person(decision.by) in people:
         raise DecisionRefused(
             f"case {case.reference} was already approved by {decision.by}: "

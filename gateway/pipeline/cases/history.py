@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway.domain.events import EventKind
 from gateway.domain.state_machine import event_order
-from gateway.pipeline.cases.updates import item_key
+from gateway.pipeline.cases.updates import item_key, recall_notice_id
 from gateway.storage.models import CaseEventRow, CaseRow, OutboxMessageRow
 from gateway.storage.repositories.case_search import CaseSearch
 from gateway.storage.repositories.cases import CaseRepository, event_from_row
@@ -38,7 +38,8 @@ def _event_keys(reference: str, row: CaseEventRow) -> list[str]:
     gateway.domain.actions and gateway.pipeline.cases.updates for how they are made)."""
     keys = [f"{reference}:{row.origin}:{row.external_id}"]
     if row.kind == EventKind.RECALL:
-        keys.append(f"{reference}:recall:{row.external_id}")
+        keys.append(recall_notice_id(reference, row.external_id))
+        keys.append(f"{reference}:recall:{row.external_id}")  # older notices: the id as is
     if row.kind == EventKind.DIRECT_PAYMENT:
         keys.append(f"{reference}:direct:{row.external_id}")
     return keys

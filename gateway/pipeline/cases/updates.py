@@ -5,12 +5,18 @@ again (see gateway.domain.state_machine), stores the new state and amounts, allo
 to the items, and writes what must follow into the outbox, in the caller's transaction: ERP
 write-back actions for the case's source, and notices to the agency (direct payments seen in
 the ERP, recalls).
+
+A case is folded by one transaction at a time: `apply` locks the case's row first (see
+`CaseRepository.lock`) and reads the case and its items again, so that a concurrent event is
+folded on top of the other's committed result, never beside it. Whoever applies events to
+several cases in one transaction locks them all first with `lock` (in the order of their ids).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,7 +41,7 @@ from gateway.storage.repositories.outbox import (
     notice_payload,
 )
 
-__all__ = ["Applied", "CaseUpdater", "item_key"]
+__all__ = ["Applied", "CaseUpdater", "item_key", "recall_notice_id"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +64,13 @@ class Applied:
     notices: int = 0
 
 
+def recall_notice_id(reference: str, decision_id: str) -> str:
+    """The id the agency knows a recall notice by. A decision's id may hold the name of who
+    decided (`api:alice:...`), and our users' names never go to an agency: the notice id
+    carries a stable digest of it instead."""
+    return f"{reference}:recall:{hashlib.sha256(decision_id.encode('utf-8')).hexdigest()[:32]}"
+
+
 class CaseUpdater:
     """Applies events to cases within one unit of work."""
 
@@ -74,6 +87,17 @@ class CaseUpdater:
         self.rules = writeback_rules
         self.now = now
         self.webhooks = WebhookOutbox(self.outbox, webhooks or {}, now)
+        self._locked: set[int] = set()
+        self._folded: set[int] = set()  # cases whose items were read since they were locked
+
+    def lock(self, cases: Iterable[CaseRow]) -> None:
+        """Lock `cases` for this transaction, in the order of their ids, and read them again
+        (their rows change in place). Call it before anything else reads or changes them,
+        with every case the transaction will change when there are several."""
+        ids = {case.id for case in cases} - self._locked
+        if ids:
+            self.cases.lock(ids)
+            self._locked |= ids
 
     def apply(
         self,
@@ -92,6 +116,9 @@ class CaseUpdater:
     def _apply(
         self, case: CaseRow, event: CaseEvent, *, transfer_id: int | None, item_id: int | None
     ) -> Applied:
+        self.lock([case])
+        fresh = case.id not in self._folded
+        self._folded.add(case.id)
         if not self.cases.add_event(case.id, event, transfer_id, self.now):
             return Applied(duplicate=True)
         rows = self.cases.events(case.id)
@@ -119,7 +146,7 @@ class CaseUpdater:
             case.submitted_at = event.occurred_at
         case.updated_at = self.now
 
-        items = self.cases.items(case.id)
+        items = self.cases.items(case.id, fresh=fresh)
         shares = self._allocate(event, items, item_id)
         actions = 0
         rules = self.rules.get(case.source)
@@ -217,12 +244,12 @@ class CaseUpdater:
             )
         elif event.kind is EventKind.RECALL:
             notice = AgencyNotice(
-                notice_id=f"{case.reference}:recall:{event.external_id}",
+                notice_id=recall_notice_id(case.reference, event.external_id),
                 kind=NoticeKind.RECALL,
                 case_reference=case.reference,
                 agency=case.agency,
                 occurred_at=event.occurred_at,
-                note=event.note,
+                note=event.note if event.agency_note is None else event.agency_note,
             )
         else:
             return 0

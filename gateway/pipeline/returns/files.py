@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from connectors.base import ConnectorError, FormatError, Outcome, Snapshot
 from gateway.pipeline.cases.updates import CaseUpdater
 from gateway.pipeline.context import RunContext
+from gateway.pipeline.returns.conflicts import event_conflict
 from gateway.pipeline.returns.events import agency_event
 from gateway.pipeline.transfers import (
     fail_transfer,
@@ -182,6 +183,12 @@ def _apply(
             continue
         applied = updater.apply(case, event, transfer_id=transfer_id)
         if applied.duplicate:
+            conflict = event_conflict(session, case.id, case.reference, case.currency, event)
+            if conflict is not None:
+                # Set aside, not dropped: IT sees the changed version and what differs.
+                fields = ("event_id", *conflict.fields)
+                quarantined.append(Quarantined(position, conflict.message, fields, record.values))
+                continue
             result.duplicates += 1
             continue
         result.applied += 1

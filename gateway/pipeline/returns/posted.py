@@ -4,7 +4,13 @@ A batch of thousands of events loads the cases it names once (one query per thou
 references), then applies each event through `agency_event` (the checks every agency channel
 shares) and `CaseUpdater.apply` (so a repeated event is a no-op, a late one is applied in its
 own time order, and one on a closed case is recorded and flagged, never dropped). A bad event
-is rejected alone, with the reason naming its field; the rest is applied.
+is rejected alone, with the reason naming its field; the rest is applied. An event re-sent with
+a known id and other values is a conflict (`gateway.pipeline.returns.conflicts`): not applied,
+answered with the stored version.
+
+The cases a request names are locked before the first event is applied, all at once and in
+the order of their ids, so that concurrent requests on the same cases queue one behind the
+other instead of losing an update or waiting for each other in a circle (a deadlock).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from gateway.domain.actions import WriteBackRules
 from gateway.pipeline.cases.updates import CaseUpdater
+from gateway.pipeline.returns.conflicts import EventConflict, event_conflict
 from gateway.pipeline.returns.events import agency_event
 from gateway.storage.models import CaseRow
 from mappings import RecordError
@@ -45,9 +52,10 @@ class EventOutcome:
     index: int
     event_id: str
     case_reference: str
-    result: str  # applied | duplicate | flagged | rejected
+    result: str  # applied | duplicate | flagged | rejected | conflict
     state: str | None = None
     message: str = ""
+    conflict: EventConflict | None = None
 
 
 def cases_by_reference(
@@ -76,6 +84,7 @@ def apply_agency_events(
         session, agency, [e.case_reference for e in events if e.values is not None]
     )
     updater = CaseUpdater(session, writeback_rules, now)
+    updater.lock(cases.values())
     outcomes: list[EventOutcome] = []
     for reported in events:
         index, event_id, reference = reported.index, reported.event_id, reported.case_reference
@@ -96,6 +105,20 @@ def apply_agency_events(
             continue
         applied = updater.apply(case, event, transfer_id=transfer_id)
         if applied.duplicate:
+            conflict = event_conflict(session, case.id, case.reference, case.currency, event)
+            if conflict is not None:
+                outcomes.append(
+                    EventOutcome(
+                        index,
+                        event_id,
+                        reference,
+                        "conflict",
+                        case.state,
+                        conflict.message,
+                        conflict,
+                    )
+                )
+                continue
             outcomes.append(EventOutcome(index, event_id, reference, "duplicate", case.state))
         elif applied.effect and applied.effect != "applied":
             outcomes.append(

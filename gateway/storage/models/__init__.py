@@ -32,7 +32,7 @@ from gateway.storage.models.transfers import (
     SnapshotHoldRow,
     TransferRow,
 )
-from gateway.storage.models.users import UserRow, UserTokenRow, WebSessionRow
+from gateway.storage.models.users import AuthFailureRow, UserRow, UserTokenRow, WebSessionRow
 
 __all__ = [
     "AgencyApiKeyRow",
@@ -40,6 +40,7 @@ __all__ = [
     "AgencyDocumentRow",
     "AgencyNoticeAckRow",
     "AlertStateRow",
+    "AuthFailureRow",
     "BankPaymentRow",
     "Base",
     "CaseApprovalRow",

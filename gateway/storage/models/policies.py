@@ -46,13 +46,20 @@ class SelectionRunRow(Base):
 
 
 class CaseApprovalRow(Base):
-    """One person's approval of a case (cases above a policy's amount need two people)."""
+    """One person's approval of a case (cases above a policy's amount need two people).
+
+    `approver_key` is the approver as the four-eyes rule compares people (without regard to
+    case or surrounding blanks): one approval per person and case, whatever runs at once."""
 
     __tablename__ = "case_approvals"
-    __table_args__ = (UniqueConstraint("case_id", "decision_id"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "decision_id"),
+        UniqueConstraint("case_id", "approver_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     decision_id: Mapped[str] = mapped_column(String(128))
     approver: Mapped[str] = mapped_column(String(128))
+    approver_key: Mapped[str] = mapped_column(String(128))
     approved_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.storage.models.base import Base, UtcDateTime, utcnow
 
-__all__ = ["UserRow", "UserTokenRow", "WebSessionRow"]
+__all__ = ["AuthFailureRow", "UserRow", "UserTokenRow", "WebSessionRow"]
 
 
 class UserRow(Base):
@@ -60,3 +60,18 @@ class WebSessionRow(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class AuthFailureRow(Base):
+    """Failed authentications of one key (`user:<name>` or `address:<client address>`) in
+    the current window: the state of the throttle of failed sign-ins, shared by every
+    process (gateway.ops.failed_logins). Rows whose window is over are deleted as new
+    failures are recorded."""
+
+    __tablename__ = "auth_failures"
+    __table_args__ = (Index(None, "window_started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    failures: Mapped[int] = mapped_column(Integer)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +16,8 @@ from gateway.storage.inserts import insert_new
 from gateway.storage.models import CaseEventRow, CaseItemRow, CaseRow, OpenItemRow
 
 __all__ = ["CaseFilter", "CaseRepository", "event_from_row"]
+
+_LOCK_CHUNK = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,15 +174,36 @@ class CaseRepository:
         )
         return int(self.session.scalar(query) or 0)
 
-    def items(self, case_id: int) -> list[tuple[CaseItemRow, OpenItemRow]]:
-        """The case's items in payment order."""
+    def items(self, case_id: int, *, fresh: bool = False) -> list[tuple[CaseItemRow, OpenItemRow]]:
+        """The case's items in payment order. `fresh`: read again from the database even if
+        the session holds them already (what another transaction committed before the case
+        was locked)."""
         query = (
             select(CaseItemRow, OpenItemRow)
             .join(OpenItemRow, OpenItemRow.id == CaseItemRow.item_id)
             .where(CaseItemRow.case_id == case_id)
             .order_by(CaseItemRow.position)
         )
+        if fresh:
+            query = query.execution_options(populate_existing=True)
         return [(ci, oi) for ci, oi in self.session.execute(query)]
+
+    def lock(self, case_ids: Iterable[int]) -> None:
+        """Lock the cases for the rest of the transaction (`SELECT ... FOR UPDATE`), in the
+        order of their ids, and read them again: whoever changes a case holds its lock, so two
+        transactions never fold the same case at once, and two that lock several cases in
+        this one order never wait for each other in a circle (a deadlock). On SQLite, where a
+        writing transaction holds the whole database, it only reads them again."""
+        ids = sorted(set(case_ids))
+        for start in range(0, len(ids), _LOCK_CHUNK):
+            query = (
+                select(CaseRow)
+                .where(CaseRow.id.in_(ids[start : start + _LOCK_CHUNK]))
+                .order_by(CaseRow.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+            self.session.scalars(query).all()
 
     def search(self, where: CaseFilter) -> list[CaseRow]:
         query = select(CaseRow).order_by(CaseRow.id.desc()).limit(where.limit).offset(where.offset)

@@ -205,10 +205,15 @@ class JobRuns:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    def history(self, job: str | None = None, limit: int = 50) -> list[JobRunRow]:
+    def history(
+        self, job: str | None = None, limit: int = 50, before_id: int | None = None
+    ) -> list[JobRunRow]:
+        """Runs newest first; a keyset page of those older than `before_id`."""
         query = select(JobRunRow).order_by(JobRunRow.id.desc()).limit(limit)
         if job:
             query = query.where(JobRunRow.job == job)
+        if before_id is not None:
+            query = query.where(JobRunRow.id < before_id)
         return list(self.session.scalars(query))
 
     def latest(self, jobs: Sequence[str]) -> dict[str, JobRunRow]:

@@ -455,6 +455,30 @@ class Outbox:
             values["next_attempt_at"] = now
         return int(self.session.execute(query.values(**values)).rowcount)  # type: ignore[attr-defined]
 
+    def listing(
+        self,
+        status: str,
+        *,
+        destination: str | None = None,
+        after_id: int | None = None,
+        limit: int = 50,
+    ) -> list[OutboxMessageRow]:
+        """Messages in id order (the order of delivery), a keyset page after `after_id`:
+        `pending` (waiting, not in a batch a relay holds), `leased` (in one) or `dead`."""
+        row = OutboxMessageRow
+        query = select(row).order_by(row.id).limit(limit)
+        if status == "leased":
+            query = query.where(row.status == "pending", row.lease_owner.is_not(None))
+        elif status == "pending":
+            query = query.where(row.status == "pending", row.lease_owner.is_(None))
+        else:
+            query = query.where(row.status == status)
+        if destination:
+            query = query.where(row.destination == destination)
+        if after_id is not None:
+            query = query.where(row.id > after_id)
+        return list(self.session.scalars(query))
+
     def backlog(self, kind: str, destination: str, now: datetime) -> OutboxBacklog:
         """What is left for a destination: pending, leased, retrying, held, dead."""
         row = OutboxMessageRow

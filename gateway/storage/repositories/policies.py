@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway.storage.models import CaseApprovalRow, PolicyVersionRow, SelectionRunRow
 
-__all__ = ["ApprovalRepository", "PolicyRepository"]
+__all__ = ["ApprovalRepository", "PolicyRepository", "approver_key"]
 
 
 class PolicyRepository:
@@ -89,6 +89,19 @@ class PolicyRepository:
         ).first()
 
 
+_LEGACY_CLI_SUFFIX = " (cli)"  # how the command line once marked its (unproven) names
+
+
+def approver_key(name: str) -> str:
+    """A person as the four-eyes rule compares people: without regard to case or surrounding
+    blanks, and without the suffix " (cli)" older versions of the command line added
+    ("Alice ", "alice" and "alice (cli)" are one person)."""
+    person = name.strip().casefold()
+    if person.endswith(_LEGACY_CLI_SUFFIX):
+        person = person.removesuffix(_LEGACY_CLI_SUFFIX).strip()
+    return person
+
+
 class ApprovalRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -103,9 +116,20 @@ class ApprovalRepository:
         )
 
     def add(self, case_id: int, decision_id: str, approver: str, at: datetime) -> None:
+        """Record `approver`'s approval.
+
+        Raises:
+            IntegrityError: the person approved the case already (the unique
+                (case_id, approver_key)): the caller locks the case and checks first, so this
+                is the database's guard, not the way the rule is told to a person.
+        """
         self.session.add(
             CaseApprovalRow(
-                case_id=case_id, decision_id=decision_id, approver=approver, approved_at=at
+                case_id=case_id,
+                decision_id=decision_id,
+                approver=approver,
+                approver_key=approver_key(approver),
+                approved_at=at,
             )
         )
         self.session.flush()

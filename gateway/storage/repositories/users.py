@@ -13,14 +13,25 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from gateway.domain.users import IssuedToken, Role, check_user_name, issue_token
+from gateway.domain.users import (
+    IssuedToken,
+    Role,
+    check_user_name,
+    issue_token,
+    parse_token,
+    secret_digest,
+    secret_matches,
+)
 from gateway.storage.models import UserRow, UserTokenRow
 
-__all__ = ["MAX_ACTIVE_TOKENS", "TokenHolder", "UserError", "Users"]
+__all__ = ["MAX_ACTIVE_TOKENS", "TokenCheck", "TokenHolder", "UserError", "Users"]
 
 MAX_ACTIVE_TOKENS = 2
 # `last_used_at` is written at most this often per token, so that reading does not write.
 LAST_USED_PRECISION = timedelta(minutes=1)
+# Compared against when the token id is unknown, so that an unknown id costs what a wrong
+# secret costs.
+_NOBODY = secret_digest("cbu_000000000000_nobody")
 
 
 class UserError(ValueError):
@@ -38,6 +49,17 @@ class TokenHolder:
     user_name: str
     role: Role
     user_active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCheck:
+    """What a presented token turned out to be: `holder` is set only when it is valid (a
+    known, unrevoked token of an active user whose secret matches). `token_id` names a token
+    that has the form of one (for logs: it is public), valid or not."""
+
+    holder: TokenHolder | None
+    token_id: str | None
+    well_formed: bool
 
 
 class Users:
@@ -149,6 +171,18 @@ class Users:
             role=Role(user.role),
             user_active=user.active,
         )
+
+    def authenticate(self, value: str) -> TokenCheck:
+        """Check a presented user token (`cbu_<token id>_<secret>`), in constant time whatever
+        is wrong with it. The API (gateway.api.security) and the command line's decisions
+        (gateway.cli.identity) both authenticate through here."""
+        parts = parse_token(value)
+        if parts is None:
+            return TokenCheck(None, None, well_formed=False)
+        holder = self.holder(parts.token_id)
+        matches = secret_matches(parts.value, holder.digest if holder else _NOBODY)
+        valid = holder is not None and matches and not holder.revoked and holder.user_active
+        return TokenCheck(holder if valid else None, parts.token_id, well_formed=True)
 
     def mark_used(self, token_pk: int, now: datetime) -> None:
         """Record that the token was used now (unless that is already known to the minute)."""

@@ -10,12 +10,17 @@ from fastapi import APIRouter
 
 from gateway.web.nav import NavEntry
 from gateway.web.pages import (
+    alerts_page,
     case_page,
     debtor_risk,
     debtor_sheet,
+    dry_run,
+    jobs_page,
     kpi_dashboard,
     notification_settings,
+    outbox_page,
     signin,
+    transfer_log,
     work_list,
 )
 
@@ -34,7 +39,12 @@ PAGES: list[Page] = [
     Page(case_page.router),
     Page(debtor_sheet.router),
     Page(kpi_dashboard.router, kpi_dashboard.NAV),
+    Page(dry_run.router, dry_run.NAV),
     Page(notification_settings.router, notification_settings.NAV),
+    Page(transfer_log.router, transfer_log.NAV),
+    Page(outbox_page.router, outbox_page.NAV),
+    Page(jobs_page.router, jobs_page.NAV),
+    Page(alerts_page.router, alerts_page.NAV),
 ]
 
 # Modules that add panels to the debtor sheet when imported.

@@ -5,13 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from gateway.i18n import LANGUAGES
+from gateway.config import Config
+from gateway.i18n import LANGUAGES, translations
+from gateway.ops.failed_logins import FailedLogins, Throttled
 from gateway.storage.models import utcnow
 from gateway.storage.repositories.web_sessions import WebSessions
 from gateway.web.auth import PostedForm, SignedInUser, StoreDep
 from gateway.web.csrf import SIGNIN_COOKIE, CsrfRefused, check_origin, new_signin_token
 from gateway.web.forms import read_form
-from gateway.web.render import LANGUAGE_COOKIE, gettext, render
+from gateway.web.render import LANGUAGE_COOKIE, gettext, language_of, render
 from gateway.web.sessions import COOKIE, LIFETIME, sign_in, sign_out
 
 __all__ = ["home_path", "router"]
@@ -69,6 +71,20 @@ def _sign_in_page(
     return response
 
 
+def _throttled_page(
+    request: Request, next_page: str, name: str, refused: Throttled
+) -> HTMLResponse:
+    minutes = max(1, -(-refused.retry_after // 60))  # rounded up: never "0 minutes"
+    message = translations(language_of(request)).ngettext(
+        "Too many failed sign-ins. Try again in %(count)s minute.",
+        "Too many failed sign-ins. Try again in %(count)s minutes.",
+        minutes,
+    ) % {"count": minutes}
+    response = _sign_in_page(request, next_page, message, name=name, status=429)
+    response.headers["Retry-After"] = str(refused.retry_after)
+    return response
+
+
 @router.get("/ui/login")
 def sign_in_form(request: Request, next: str = HOME, lang: str = "") -> Response:
     if lang in LANGUAGES:
@@ -96,8 +112,20 @@ async def sign_in_post(request: Request, store: StoreDep) -> Response:
         raise CsrfRefused("the sign-in form is out of date")
     name, password = form.one("name").strip(), form.one("password")
     next_page = safe_next(form.one("next", HOME))
+    # Failed sign-ins are throttled per user name and per address, across processes
+    # (gateway.ops.failed_logins); a refused attempt is not even checked.
+    config: Config = request.app.state.config
+    throttle = FailedLogins(store, config.model.security.failed_logins)
+    address = request.client.host if request.client else None
+    user = name.lower() if name else None
+    refused = throttle.check(user, address, utcnow())
+    if refused is not None:
+        return _throttled_page(request, next_page, name, refused)
     secret = sign_in(store, name, password, utcnow()) if name and password else None
     if secret is None:
+        refused = throttle.failed(user, address, utcnow()) if name or password else None
+        if refused is not None:
+            return _throttled_page(request, next_page, name, refused)
         return _sign_in_page(
             request,
             next_page,
@@ -105,6 +133,7 @@ async def sign_in_post(request: Request, store: StoreDep) -> Response:
             name=name,
             status=401,
         )
+    throttle.succeeded(name.lower())
     response = RedirectResponse(next_page, status_code=303)
     response.set_cookie(
         COOKIE,

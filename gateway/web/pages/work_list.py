@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse
 
 from gateway.domain.cases import CaseState
 from gateway.domain.users import DECIDERS, READERS
+from gateway.i18n import LocaleFormats, translations
 from gateway.pipeline.cases.decisions import allowed_decisions
 from gateway.pipeline.select.explain import explain_items
 from gateway.storage.database import Store
@@ -26,6 +27,7 @@ from gateway.storage.repositories.cases import CaseRepository
 from gateway.storage.repositories.work_list import CaseLine, Sort, WorkList, WorkListQuery
 from gateway.web.auth import ConfigDep, Decider, PostedForm, Reader, StoreDep
 from gateway.web.case_decisions import DECISIONS, Outcome, decide_cases
+from gateway.web.criteria_words import CriteriaWords
 from gateway.web.nav import N_, NavEntry
 from gateway.web.render import gettext, is_htmx, language_of, render
 
@@ -245,7 +247,16 @@ def why_selected(
             if case.policy_version_id is not None:
                 version = session.get(PolicyVersionRow, case.policy_version_id)
                 changed = version is not None and version.sha256 != policy.version.sha256
-            explained = explain_items(session, policy, as_of, [oi.id for _, oi in items])
+            language = language_of(request)
+            words = CriteriaWords(
+                gettext(request), translations(language).ngettext, LocaleFormats(language)
+            )
+            explained = [
+                (facts, words.verdicts(policy.criteria, verdicts, facts, as_of))
+                for facts, verdicts in explain_items(
+                    session, policy, as_of, [oi.id for _, oi in items]
+                )
+            ]
         documents = {oi.id: oi.document_number for _, oi in items}
     return render(
         request,

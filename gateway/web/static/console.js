@@ -13,11 +13,13 @@
   });
 
   // <input type="checkbox" data-select-all="NAME">: ticks or unticks every checkbox NAME of
-  // its form; and it shows how many are ticked in [data-selected-count].
+  // its form; and it shows how many are ticked in [data-selected-count] (of the checkboxes
+  // named by its data-count-name, "case" if it has none).
   function refreshCount(form) {
     var counter = form.querySelector("[data-selected-count]");
     if (!counter) return;
-    var ticked = form.querySelectorAll("input[type=checkbox][name=case]:checked").length;
+    var name = counter.getAttribute("data-count-name") || "case";
+    var ticked = form.querySelectorAll("input[type=checkbox][name='" + name + "']:checked").length;
     counter.textContent = String(ticked);
   }
   document.addEventListener("change", function (event) {
