@@ -1,7 +1,9 @@
 """Web console benchmark: each page's server time on N cases, beside its floor.
 
 The database holds N cases (60 % waiting for a decision, the rest in the later states), two
-items each, N/2 debtors, three events per case and a few approvals. Each page is asked of the
+items each, N/2 debtors, three events per case and a few approvals; for IT's pages N/10
+transfers (some failed, some with 20 rejected records), 2N outbox messages (2 % dead), N/20 job
+runs and a few alerts; and N/10 open items in no case, for the dry run. Each page is asked of the
 application in-process (FastAPI's TestClient, signed in: session look-up, query, template,
 formatting in the reader's language); its floor is the page's main query written by hand and
 run on the same connection pool with the bare driver (`exec_driver_sql`), rows fetched. Median
@@ -72,6 +74,16 @@ def build(url: str, cases: int, seed: int = 20261120) -> None:
                     "password_changed_at": NOW,
                 }
                 for name in ("alice", "bob")
+            ]
+            + [
+                {
+                    "name": "ivan",
+                    "role": "it",
+                    "active": True,
+                    "created_at": NOW,
+                    "password_hash": hash_password(PASSWORD),
+                    "password_changed_at": NOW,
+                }
             ],
         )
         batch: list[dict[str, Any]] = []
@@ -192,12 +204,164 @@ def build(url: str, cases: int, seed: int = 20261120) -> None:
             connection.execute(insert(CaseEventRow), events)
             if approvals:
                 connection.execute(insert(CaseApprovalRow), approvals)
+    _operations(store.engine, cases, rng, item_id)
     with store.engine.begin() as connection:
-        if store.engine.dialect.name == "postgresql":
-            connection.execute(text("ANALYZE"))
-        else:
-            connection.execute(text("ANALYZE"))
+        connection.execute(text("ANALYZE"))
     store.dispose()
+
+
+def _operations(engine: Any, cases: int, rng: random.Random, last_item_id: int) -> None:
+    """What IT's pages read, in proportion to the cases: a transfer log (one transfer per ten
+    cases, some failed, some with rejected records), the outbox (two messages per case, mostly
+    delivered, some waiting, some dead), job runs, alerts; and open items not yet in a case
+    (one per ten cases) for the dry run to consider."""
+    from gateway.storage.models import (
+        AlertStateRow,
+        JobRunRow,
+        OpenItemRow,
+        OutboxMessageRow,
+        QuarantinedRecordRow,
+        TransferRow,
+    )
+
+    kinds = ["open_items", "handover", "agency_updates", "writeback", "notices"]
+    with engine.begin() as connection:
+        transfers, rejected = [], []
+        for n in range(1, max(cases // 10, 1) + 1):
+            status = rng.choices(["ok", "partial", "failed"], [90, 8, 2])[0]
+            kind = kinds[n % len(kinds)]
+            transfers.append(
+                {
+                    "id": n,
+                    "direction": "inbound"
+                    if kind in ("open_items", "agency_updates")
+                    else "outbound",
+                    "kind": kind,
+                    "channel": "sftp",
+                    "partner": "erp" if kind in ("open_items", "writeback") else "acme",
+                    "location": f"file_{n}.csv",
+                    "status": status,
+                    "records": rng.randint(10, 5000),
+                    "rejected": 20 if status == "partial" else 0,
+                    "error": "connection refused" if status == "failed" else "",
+                    "summary": "",
+                    "started_at": NOW - timedelta(minutes=cases // 10 - n),
+                    "finished_at": NOW - timedelta(minutes=cases // 10 - n),
+                    "owner": "",
+                }
+            )
+            if status == "partial":
+                rejected += [
+                    {
+                        "transfer_id": n,
+                        "partner": "erp",
+                        "location": f"file_{n}.csv",
+                        "position": str(line),
+                        "fields": "currency",
+                        "reason": "unknown currency 'XXX'",
+                        "raw": json.dumps(["1000", f"18{line:08d}", "XXX"]),
+                        "created_at": NOW,
+                    }
+                    for line in range(2, 22)
+                ]
+        connection.execute(insert(TransferRow), transfers)
+        for start in range(0, len(rejected), 5000):
+            connection.execute(insert(QuarantinedRecordRow), rejected[start : start + 5000])
+        messages = []
+        for n in range(1, 2 * cases + 1):
+            status = rng.choices(["delivered", "pending", "dead"], [90, 8, 2])[0]
+            messages.append(
+                {
+                    "id": n,
+                    "kind": "erp_action" if n % 4 else "agency_notice",
+                    "destination": "erp" if n % 4 else "acme",
+                    "ordering_key": f"erp:1000:18{n:08d}",
+                    "message_key": f"m{n}",
+                    "payload": {"kind": "add_note", "case_reference": f"CB-{n // 2 + 1:07d}"},
+                    "status": status,
+                    "attempts": 8 if status == "dead" else 1,
+                    "next_attempt_at": NOW,
+                    "last_error": "write-back folder unavailable" if status == "dead" else "",
+                    "created_at": NOW,
+                    "delivered_at": NOW if status == "delivered" else None,
+                }
+            )
+            if len(messages) == 5000:
+                connection.execute(insert(OutboxMessageRow), messages)
+                messages = []
+        if messages:
+            connection.execute(insert(OutboxMessageRow), messages)
+        runs = max(cases // 20, 1)
+        connection.execute(
+            insert(JobRunRow),
+            [
+                {
+                    "job": "daily-cycle",
+                    "kind": "cycle",
+                    "target": None,
+                    "trigger": "schedule",
+                    "slot": NOW - timedelta(hours=runs - n),
+                    "attempt": 1,
+                    "owner": "bench",
+                    "status": "failed" if n % 50 == 0 else "ok",
+                    "started_at": NOW - timedelta(hours=runs - n),
+                    "finished_at": NOW - timedelta(hours=runs - n),
+                    "counts": {"transfers": 5},
+                    "error": "",
+                }
+                for n in range(runs)
+            ],
+        )
+        connection.execute(
+            insert(AlertStateRow),
+            [
+                {
+                    "key": f"transfer_failed:erp:inbound:{kind}",
+                    "kind": "transfer_failed",
+                    "firing": n % 2 == 0,
+                    "since": NOW,
+                    "summary": f"{kind} failed",
+                    "notice_pending": False,
+                    "notified_at": NOW,
+                    "updated_at": NOW,
+                }
+                for n, kind in enumerate(kinds)
+            ],
+        )
+        debtors = max(cases // 2, 1)
+        candidates = []
+        for n in range(max(cases // 10, 1)):
+            item = last_item_id + n + 1
+            due = AS_OF - timedelta(days=rng.randint(0, 200))
+            amount = rng.randint(1_000, 500_000)
+            candidates.append(
+                {
+                    "id": item,
+                    "source": "erp",
+                    "company_code": rng.choice(["1000", "2000"]),
+                    "document_number": f"19{item:08d}",
+                    "fiscal_year": 2026,
+                    "line_item": "001",
+                    "debtor_number": f"{100000 + rng.randrange(debtors)}",
+                    "document_date": due - timedelta(days=30),
+                    "posting_date": due - timedelta(days=30),
+                    "net_due_date": due,
+                    "currency": "EUR",
+                    "amount_minor": amount,
+                    "open_amount_minor": amount,
+                    "dunning_level": rng.randint(0, 4),
+                    "is_open": True,
+                    "first_seen_transfer_id": 1,
+                    "last_seen_transfer_id": 1,
+                    "last_seen_line": item,
+                    "updated_at": NOW,
+                }
+            )
+            if len(candidates) == 5000:
+                connection.execute(insert(OpenItemRow), candidates)
+                candidates = []
+        if candidates:
+            connection.execute(insert(OpenItemRow), candidates)
 
 
 def _config(folder: Path, url: str) -> Any:
@@ -227,16 +391,8 @@ def measure(url: str, cases: int, repeat: int) -> list[dict[str, Any]]:
     store = create_store(url)
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(_config(Path(tmp), url), store)
-        client = TestClient(app)
-        page = client.get("/ui/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert token is not None
-        signed = client.post(
-            "/ui/login",
-            data={"name": "alice", "password": PASSWORD, "csrf_token": token.group(1)},
-            follow_redirects=False,
-        )
-        assert signed.status_code == 303, signed.text
+        client = _signed_in(TestClient(app), "alice")
+        operator = _signed_in(TestClient(app), "ivan")
         middle = cases // 2
         debtor = f"{100000 + middle % max(cases // 2, 1)}"
         name_part = f" {middle % max(cases // 2, 1)} gmbh"
@@ -316,12 +472,74 @@ def measure(url: str, cases: int, repeat: int) -> list[dict[str, Any]]:
                 "AND is_open ORDER BY net_due_date, id",
             ),
         ]
+        with store.engine.connect() as connection:
+            partial = connection.exec_driver_sql(
+                "SELECT min(id) FROM transfers WHERE status = 'partial'"
+            ).scalar()
+        day = NOW.date().isoformat()
+        it_pages: list[tuple[str, str, str]] = [
+            (
+                "transfer_log",
+                "/ui/transfers",
+                "SELECT * FROM transfers ORDER BY id DESC LIMIT 51",
+            ),
+            (
+                "transfer_log_failed_writeback",
+                "/ui/transfers?status=failed&kind=writeback",
+                "SELECT * FROM transfers WHERE status = 'failed' AND kind = 'writeback' "
+                "ORDER BY id DESC LIMIT 51",
+            ),
+            (
+                "transfer_log_partner_day",
+                f"/ui/transfers?partner=acme&since={day}&until={day}",
+                "SELECT * FROM transfers WHERE partner = 'acme' AND started_at >= "  # noqa: S608
+                f"'{day}' ORDER BY id DESC LIMIT 51",
+            ),
+            (
+                "transfer_page",
+                f"/ui/transfers/{partial}",
+                f"SELECT * FROM quarantined_records WHERE transfer_id = {partial} ORDER BY id",  # noqa: S608
+            ),
+            (
+                "outbox_dead_letters",
+                "/ui/outbox",
+                "SELECT * FROM outbox WHERE status = 'dead' ORDER BY id LIMIT 51",
+            ),
+            (
+                "outbox_waiting_erp",
+                "/ui/outbox?list=pending&destination=erp",
+                "SELECT * FROM outbox WHERE status = 'pending' AND lease_owner IS NULL AND "
+                "destination = 'erp' ORDER BY id LIMIT 51",
+            ),
+            (
+                "jobs",
+                "/ui/jobs",
+                "SELECT * FROM job_runs WHERE id IN (SELECT max(id) FROM job_runs GROUP BY job)",
+            ),
+            (
+                "job_runs",
+                "/ui/jobs/daily-cycle",
+                "SELECT * FROM job_runs WHERE job = 'daily-cycle' ORDER BY id DESC LIMIT 51",
+            ),
+            ("alerts", "/ui/alerts", "SELECT * FROM alert_states ORDER BY key"),
+        ]
+        pages.append(
+            (
+                "dry_run",
+                f"/ui/dry-run?policy=standard&as_of={AS_OF}",
+                "SELECT oi.* FROM open_items oi WHERE oi.is_open AND NOT EXISTS (SELECT 1 "
+                "FROM case_items ci WHERE ci.item_id = oi.id)",
+            )
+        )
         figures = []
         database = make_url(url).get_backend_name()
-        for name, path, floor_sql in pages:
+        for name, path, floor_sql, who in [
+            *((n, p, f, client) for n, p, f in pages),
+            *((n, p, f, operator) for n, p, f in it_pages),
+        ]:
 
-            def request(path: str = path) -> None:
-                answer = client.get(path)
+            def request(path: str = path, who: Any = who) -> None:
+                answer = who.get(path)
                 if answer.status_code != 200:
                     raise RuntimeError(f"{path}: {answer.status_code} {answer.text[:300]}")
 
@@ -344,8 +562,22 @@ def measure(url: str, cases: int, repeat: int) -> list[dict[str, Any]]:
                 }
             )
         client.close()
+        operator.close()
     store.dispose()
     return figures
+
+
+def _signed_in(client: Any, name: str) -> Any:
+    page = client.get("/ui/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    signed = client.post(
+        "/ui/login",
+        data={"name": name, "password": PASSWORD, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text
+    return client
 
 
 def _cursor(sort: str, value: Any, case_id: int) -> str:

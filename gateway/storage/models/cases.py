@@ -48,6 +48,11 @@ class CaseRow(Base):
     __table_args__ = (
         Index(None, "agency", "state"),
         Index(None, "source", "debtor_number"),
+        # The work list's sorts (gateway.storage.repositories.work_list): the ids of a page
+        # are read from these alone (covering), without the case rows.
+        Index("ix_cases_state_amount", "state", "handed_over_minor", "currency", "id"),
+        Index("ix_cases_state_due", "state", "oldest_due_date", "id"),
+        Index("ix_cases_state_debtor", "state", "source", "debtor_number", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

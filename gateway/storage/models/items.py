@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Index,
     Integer,
     String,
     Table,
@@ -24,7 +25,11 @@ __all__ = ["DebtorRow", "OpenItemRow", "extraction_seen"]
 
 class DebtorRow(Base):
     __tablename__ = "debtors"
-    __table_args__ = (UniqueConstraint("source", "number"),)
+    __table_args__ = (
+        UniqueConstraint("source", "number"),
+        # The work list sorted by name or filtered by segment reads these from the index.
+        Index("ix_debtors_source_number_name", "source", "number", "name", "segment"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(64))

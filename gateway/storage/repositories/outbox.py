@@ -526,15 +526,19 @@ class Outbox:
             dead=dead,
         )
 
-    def counts(self) -> dict[tuple[str, str, str], int]:
+    def counts(self, *, delivered: bool = True) -> dict[tuple[str, str, str], int]:
         """(kind, destination, status) → number of messages; pending messages in a batch a
-        relay holds count as `leased`."""
+        relay holds count as `leased`. Without `delivered`, only what is left to deliver
+        (pending, leased, dead): read by the status index, however long the delivered history
+        has grown."""
         row = OutboxMessageRow
         leased = (row.status == "pending") & row.lease_owner.is_not(None)
         status = case((leased, "leased"), else_=row.status)
         query = select(row.kind, row.destination, status, func.count()).group_by(
             row.kind, row.destination, status
         )
+        if not delivered:
+            query = query.where(row.status.in_(("pending", "dead")))
         return {(k, d, s): int(n) for k, d, s, n in self.session.execute(query)}
 
     def leases(self, now: datetime) -> list[OutboxLease]:

@@ -115,11 +115,16 @@ class WorkList:
         return CaseRow.id, True
 
     def query(self, where: WorkListQuery) -> Select[Any]:
+        """The page's rows: (case, debtor name, segment, sort value).
+
+        Cut in two steps: the ids of the page are found first, sorting only (sort key, id)
+        pairs, then their rows are read. Sorting whole case rows of tens of thousands of
+        waiting cases to keep 51 of them costs twice as much on both databases."""
         key, descending = self._sort(where.sort)
-        query = select(CaseRow, DebtorRow.name, DebtorRow.segment, key).outerjoin(
-            DebtorRow,
-            and_(DebtorRow.source == CaseRow.source, DebtorRow.number == CaseRow.debtor_number),
-        )
+        debtor = and_(DebtorRow.source == CaseRow.source, DebtorRow.number == CaseRow.debtor_number)
+        ids = select(CaseRow.id.label("id"), key.label("sort_key")).select_from(CaseRow)
+        if where.sort is Sort.DEBTOR or where.segment:
+            ids = ids.outerjoin(DebtorRow, debtor)
         conditions: list[ColumnElement[bool]] = []
         if where.states:
             conditions.append(CaseRow.state.in_(list(where.states)))
@@ -158,7 +163,19 @@ class WorkList:
             order = [key.desc(), CaseRow.id.desc()]
         else:
             order = [key.asc(), CaseRow.id.asc()]
-        return query.where(*conditions).order_by(*order).limit(where.limit)
+        page = ids.where(*conditions).order_by(*order).limit(where.limit).subquery()
+        if where.sort is Sort.NEWEST:
+            again = [CaseRow.id.desc()]
+        elif descending:
+            again = [page.c.sort_key.desc(), CaseRow.id.desc()]
+        else:
+            again = [page.c.sort_key.asc(), CaseRow.id.asc()]
+        return (
+            select(CaseRow, DebtorRow.name, DebtorRow.segment, page.c.sort_key)
+            .join(page, page.c.id == CaseRow.id)
+            .outerjoin(DebtorRow, debtor)
+            .order_by(*again)
+        )
 
     @staticmethod
     def _cases_with(column: Any, value: str) -> Select[Any]:

@@ -35,7 +35,6 @@ COUNT_LABELS = {
     "pending": N_("waiting"),
     "leased": N_("leased"),
     "dead": N_("dead"),
-    "delivered": N_("delivered"),
 }
 KIND_LABELS = {
     "erp_action": N_("ERP action"),
@@ -65,7 +64,7 @@ def _outbox_page(
     now = utcnow()
     with store.unit_of_work(read_only=True) as session:
         outbox = Outbox(session)
-        counts = outbox.counts()
+        counts = outbox.counts(delivered=False)
         leases = outbox.leases(now)
         rows = outbox.listing(
             chosen,
