@@ -173,11 +173,15 @@ def test_slots_that_passed_while_no_process_ran_are_recorded_missed_once(
         runner.specs = {"cycle": job}
     assert [r.missed_while_down() for r in runners] == [1, 0]
     runs = history(store)
-    assert [(r.slot, r.status) for r in runs] == [
-        (T0, "running"),
-        (T0 + timedelta(minutes=9), "missed"),
+    # every slot is run once or recorded missed: none left out between two recorded ones
+    assert [(r.slot, r.status) for r in runs] == [(T0, "running")] + [
+        (T0 + timedelta(minutes=m), "missed") for m in range(1, 10)
     ]
-    assert runs[1].error.startswith("9 slots missed since 2026-11-20 06:31:00 UTC")
+    assert all(r.error.startswith("9 slots missed since 2026-11-20 06:31:00 UTC") for r in runs[1:])
+    # reported again (another process, the scheduler's late list): nothing recorded twice
+    again = [T0 + timedelta(minutes=m) for m in range(1, 10)]
+    assert runners[1].slot_missed("cycle", again, "late") is False
+    assert len(history(store)) == 10
 
 
 def test_a_run_records_what_the_pipeline_did(workspace: Workspace, store: Store) -> None:
@@ -193,6 +197,42 @@ def test_a_run_records_what_the_pipeline_did(workspace: Workspace, store: Store)
     assert made and set(made) == {run.id}
     lease = runner.leases.view("daily-cycle")
     assert lease is not None and lease.lease_until is None and lease.run_id == run.id
+
+
+def test_whoever_sees_a_run_ended_sees_it_counted_and_its_lease_free(
+    workspace: Workspace, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API, another process or a test polls the run until it is no longer `running`: by
+    then its figures are in /metrics, and its lease is free (a manual run is not refused,
+    the job is not shown running). Seen from another connection at each step of the end."""
+    from gateway.ops import metrics
+    from gateway.storage.repositories.jobs import JobLeases
+
+    runner = JobRunner(workspace.config(), store)
+    seen: dict[str, str] = {}
+
+    def status_now() -> str:
+        with store.unit_of_work(read_only=True) as session:
+            return session.scalars(select(JobRunRow.status)).one()
+
+    counted = metrics.observe_job
+
+    def observe_job(job: str, outcome: str, seconds: float | None) -> None:
+        seen["when counted"] = status_now()
+        counted(job, outcome, seconds)
+
+    release = JobLeases.release
+
+    def release_lease(self: JobLeases, *args: object) -> bool:
+        seen["when the lease is freed"] = status_now()
+        return release(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(metrics, "observe_job", observe_job)
+    monkeypatch.setattr(JobLeases, "release", release_lease)
+    assert runner.run_now("daily-cycle").status == "ok"
+    # counted while still `running`; the end and the lease's release in one transaction
+    assert seen == {"when counted": "running", "when the lease is freed": "running"}
+    assert status_now() == "ok"
 
 
 def die(leases: Leases) -> None:

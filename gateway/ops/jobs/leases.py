@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,6 +43,9 @@ __all__ = ["Claimed", "JobBusy", "Leases", "process_owner"]
 
 # How often a decision is read again when the row changed between reading and writing it.
 _ATTEMPTS = 5
+# Missed slots recorded at once, at most (the newest): a schedule every second that no
+# process ran for a day would otherwise write 86,400 rows; the reason gives the count.
+MAX_MISSED_ROWS = 1_000
 
 
 def process_owner() -> str:
@@ -125,16 +128,21 @@ class Leases:
             # The row changed since it was read (another claim, a heartbeat): read it again.
         return "busy"
 
-    def record_missed(self, spec: JobSpec, slot: datetime, reason: str) -> bool:
-        """Record a slot no process ran in time; False if it was decided already."""
+    def record_missed(self, spec: JobSpec, slots: Sequence[datetime], reason: str) -> int:
+        """Record slots no process ran in time, each as a run `missed` (the newest
+        `MAX_MISSED_ROWS` of them; the reason says how many there were); those decided already
+        are left alone. Returns how many were recorded now."""
         for _ in range(_ATTEMPTS):
             with self.store.unit_of_work() as session:
                 seen = JobLeases(session).read(spec.name)
-                if seen is None or (seen.last_slot is not None and seen.last_slot >= slot):
-                    return False
-                if self._missed(session, spec, seen, slot, reason):
-                    return True
-        return False
+                if seen is None:
+                    return 0
+                open_ = sorted(s for s in slots if seen.last_slot is None or s > seen.last_slot)
+                if not open_:
+                    return 0
+                if self._missed(session, spec, seen, open_[-MAX_MISSED_ROWS:], reason):
+                    return len(open_[-MAX_MISSED_ROWS:])
+        return 0
 
     def claim_manual(self, spec: JobSpec, trigger: str = "manual") -> Claimed:
         """Claim a run now, outside the schedule (the slot is the time of the request).
@@ -179,6 +187,20 @@ class Leases:
             return JobLeases(session).renew(
                 claimed.job, claimed.run_id, claimed.owner, now + spec.lease, now
             )
+
+    def finish(
+        self, claimed: Claimed, status: str, counts: Mapping[str, object], error: str
+    ) -> bool:
+        """Record the end of a run and free its lease in one transaction, so that nobody sees
+        the run ended while its lease is still held (a manual run refused as busy, the job
+        shown running); False if another process had taken the lease over (the end is
+        recorded all the same)."""
+        with self.store.unit_of_work() as session:
+            now = self.clock()
+            JobRuns(session).finish(
+                claimed.run_id, status=status, counts=dict(counts), error=error, now=now
+            )
+            return JobLeases(session).release(claimed.job, claimed.run_id, claimed.owner, now)
 
     def release(self, claimed: Claimed) -> bool:
         with self.store.unit_of_work() as session:
@@ -239,21 +261,28 @@ class Leases:
         return Claimed(run_id, spec.name, slot, attempt, trigger, self.owner)
 
     def _missed(
-        self, session: Session, spec: JobSpec, seen: LeaseView, slot: datetime, reason: str
+        self,
+        session: Session,
+        spec: JobSpec,
+        seen: LeaseView,
+        slots: Sequence[datetime],
+        reason: str,
     ) -> bool:
         now = self.clock()
-        if not JobLeases(session).change(seen, now, last_slot=slot):
+        if not JobLeases(session).change(seen, now, last_slot=slots[-1]):
             return False
-        JobRuns(session).add(
-            job=spec.name,
-            kind=spec.kind,
-            target=spec.target,
-            trigger="schedule",
-            slot=slot,
-            attempt=1,
-            owner=self.owner,
-            status="missed",
-            now=now,
-            error=reason,
-        )
+        runs = JobRuns(session)
+        for slot in slots:
+            runs.add(
+                job=spec.name,
+                kind=spec.kind,
+                target=spec.target,
+                trigger="schedule",
+                slot=slot,
+                attempt=1,
+                owner=self.owner,
+                status="missed",
+                now=now,
+                error=reason,
+            )
         return True

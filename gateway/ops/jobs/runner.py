@@ -26,7 +26,6 @@ from gateway.pipeline import RunContext
 from gateway.pipeline.transfers import run_scope
 from gateway.storage.database import Store
 from gateway.storage.models import utcnow
-from gateway.storage.repositories.jobs import JobRuns
 
 __all__ = ["FinishedRun", "JobBusy", "JobRunner", "UnknownJob"]
 
@@ -161,19 +160,20 @@ class JobRunner:
                 return None  # shutting down: another process decides the slot
 
     def slot_missed(self, name: str, slots: list[datetime], reason: str) -> bool:
-        """Slots that could not start in time: the newest is recorded missed (once, whatever
-        the number of processes that report it) and alerted."""
+        """Slots that could not start in time: each is recorded missed, once whatever the
+        number of processes that report it (every slot is run once or recorded missed), and
+        alerted."""
         if not slots:
             return False
         spec = self.spec(name)
-        latest = max(slots)
         if len(slots) > 1:
             reason = f"{len(slots)} slots missed since {min(slots):%Y-%m-%d %H:%M:%S} UTC: {reason}"
-        recorded = self.leases.record_missed(spec, latest, reason)
-        if recorded:
+        recorded = self.leases.record_missed(spec, slots, reason)
+        for _ in range(recorded):
             metrics.observe_job(name, "missed", None)
-            log.warning("job %s missed its slot %s: %s", name, latest.isoformat(), reason)
-        return recorded
+        if recorded:
+            log.warning("job %s missed its slot %s: %s", name, max(slots).isoformat(), reason)
+        return recorded > 0
 
     def missed_while_down(self) -> int:
         """At start: slots that passed while no process ran the job (beyond their grace) are
@@ -242,42 +242,41 @@ class JobRunner:
         with (
             structlog.contextvars.bound_contextvars(run_id=claimed.run_id, job=claimed.job),
             run_scope(claimed.run_id),
-            _Heartbeat(self.leases, claimed, spec) as heartbeat,
         ):
-            log.info(
-                "job %s started (run %s, slot %s, %s, attempt %s)",
-                claimed.job,
-                claimed.run_id,
-                claimed.slot.isoformat(),
-                claimed.trigger,
-                claimed.attempt,
-            )
-            try:
-                ctx = RunContext(self.config, self.store, spec.business_date(claimed.slot))
-                outcome = run_job(ctx, spec)
-                status = "failed" if outcome.failed else "ok"
-                error = "; ".join([*outcome.errors, *outcome.transfer_errors])
-            except Exception as exc:
-                log.exception("job %s failed (run %s)", claimed.job, claimed.run_id)
-                status, error = "failed", f"{type(exc).__name__}: {exc}"
+            with _Heartbeat(self.leases, claimed, spec) as heartbeat:
+                log.info(
+                    "job %s started (run %s, slot %s, %s, attempt %s)",
+                    claimed.job,
+                    claimed.run_id,
+                    claimed.slot.isoformat(),
+                    claimed.trigger,
+                    claimed.attempt,
+                )
+                try:
+                    ctx = RunContext(self.config, self.store, spec.business_date(claimed.slot))
+                    outcome = run_job(ctx, spec)
+                    status = "failed" if outcome.failed else "ok"
+                    error = "; ".join([*outcome.errors, *outcome.transfer_errors])
+                except Exception as exc:
+                    log.exception("job %s failed (run %s)", claimed.job, claimed.run_id)
+                    status, error = "failed", f"{type(exc).__name__}: {exc}"
+            # The heartbeat has stopped: it cannot renew a lease released below.
             seconds = time.perf_counter() - started
             error = redact_text(error)  # it goes into the run history, the API and alerts
             counts = dict(outcome.counts) if outcome else {}
             counts["seconds"] = round(seconds, 3)
             lease_lost = heartbeat.lost.is_set()
+            # Counted before the end is recorded: whoever sees the run ended (the API, the
+            # scheduler of another process, a test) finds it in /metrics already.
+            if outcome is not None and outcome.summary is not None:
+                metrics.observe_summary(outcome.summary)
+            metrics.observe_job(claimed.job, status, seconds)
             try:
-                with self.store.unit_of_work() as session:
-                    JobRuns(session).finish(
-                        claimed.run_id, status=status, counts=counts, error=error, now=self.clock()
-                    )
-                if not self.leases.release(claimed):
+                if not self.leases.finish(claimed, status, counts, error):
                     lease_lost = True
             except Exception:
                 log.exception("could not record the end of run %s", claimed.run_id)
             log.info("job %s %s in %.1fs (run %s)", claimed.job, status, seconds, claimed.run_id)
-        if outcome is not None and outcome.summary is not None:
-            metrics.observe_summary(outcome.summary)
-        metrics.observe_job(claimed.job, status, seconds)
         finished = FinishedRun(claimed, status, outcome, error, seconds, lease_lost)
         for hook in self.after_run:
             try:
